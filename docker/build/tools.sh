@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Builds the Go tools the harness runs (k6, Tempo, the custom Collector) into
+# .tools/<name>-<version>/, each from its Go module. A tool whose binary already
+# exists is reused, so only the first run pays the (long) cold build.
+# usage: docker/build/tools.sh [k6|tempo|otelcol]...
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+# shellcheck source=versions.env
+source "$root/docker/build/versions.env"
+tools="$root/.tools"
+mkdir -p "$tools"
+export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:--buildvcs=false}" GOTOOLCHAIN=local
+
+command -v go >/dev/null || { echo "tools: 'go' is not on PATH; install Go >= 1.26 (https://go.dev/dl)" >&2; exit 2; }
+
+step() { printf '\n[tools] %s (%s)\n' "$1" "$(date +%T)"; }
+elapsed() { printf '[tools] %s ready in %ss: %s (%s)\n' "$1" "$2" "$3" "$(du -h "$3" | cut -f1)"; }
+
+build_k6() {
+  local dest="$tools/k6-$K6_VERSION"
+  [[ -x "$dest/k6" ]] && { echo "[tools] k6 $K6_VERSION: reusing $dest/k6"; return; }
+  step "building k6 $K6_VERSION from go.k6.io/k6/v2"
+  local t0=$SECONDS
+  mkdir -p "$dest.tmp"
+  GOBIN="$dest.tmp" go install -trimpath -ldflags='-s -w' "go.k6.io/k6/v2@$K6_VERSION"
+  mv "$dest.tmp" "$dest"
+  elapsed k6 $((SECONDS - t0)) "$dest/k6"
+}
+
+build_tempo() {
+  local dest="$tools/tempo-$TEMPO_VERSION"
+  [[ -x "$dest/tempo" ]] && { echo "[tools] tempo $TEMPO_VERSION: reusing $dest/tempo"; return; }
+  step "building tempo $TEMPO_VERSION through docker/tempo/wrapper"
+  local t0=$SECONDS
+  mkdir -p "$dest.tmp"
+  grep -q "github.com/grafana/tempo $TEMPO_VERSION" "$root/docker/tempo/wrapper/go.mod" || {
+    echo "tools: docker/tempo/wrapper/go.mod does not pin tempo $TEMPO_VERSION (versions.env); update both together" >&2; exit 2; }
+  (cd "$root/docker/tempo/wrapper" && go build -trimpath -ldflags='-s -w' -o "$dest.tmp/tempo" github.com/grafana/tempo/cmd/tempo)
+  mv "$dest.tmp" "$dest"
+  elapsed tempo $((SECONDS - t0)) "$dest/tempo"
+}
+
+build_otelcol() {
+  local dest="$tools/otelcol-$OTELCOL_VERSION"
+  [[ -x "$dest/otelcol-harness" ]] && { echo "[tools] otelcol $OTELCOL_VERSION: reusing $dest/otelcol-harness"; return; }
+  local manifest="$root/docker/otelcol/builder.yaml"
+  grep -q "v$OTELCOL_VERSION" "$manifest" || { echo "tools: $manifest is not on v$OTELCOL_VERSION (versions.env)" >&2; exit 2; }
+  step "building the builder v$OTELCOL_VERSION"
+  local t0=$SECONDS
+  local builder="$tools/builder-$OTELCOL_VERSION"
+  [[ -x "$builder/builder" ]] || { mkdir -p "$builder"; GOBIN="$builder" go install "go.opentelemetry.io/collector/cmd/builder@v$OTELCOL_VERSION"; }
+  step "building the collector from $manifest"
+  rm -rf "$dest.tmp"; mkdir -p "$dest.tmp"
+  "$builder/builder" --config="$manifest" --output-path="$dest.tmp/src" --skip-strict-versioning=false
+  mv "$dest.tmp/src/otelcol-harness" "$dest.tmp/otelcol-harness"
+  rm -rf "$dest.tmp/src"
+  mv "$dest.tmp" "$dest"
+  elapsed otelcol $((SECONDS - t0)) "$dest/otelcol-harness"
+}
+
+[[ $# -gt 0 ]] || set -- tempo otelcol k6
+for t in "$@"; do
+  case "$t" in
+    k6) build_k6 ;; tempo) build_tempo ;; otelcol) build_otelcol ;;
+    *) echo "tools: unknown tool '$t' (known: k6 tempo otelcol)" >&2; exit 2 ;;
+  esac
+done
