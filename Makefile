@@ -1,0 +1,79 @@
+# ML bottleneck harness. `make help` lists the targets.
+# Everything runs with a Node >= 22.15 (bootstrapped into .tools/ when the system
+# Node is older) and Go-built tools in .tools/, keyed by the versions in
+# docker/build/versions.env.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+NODE_BIN := $(shell docker/build/node.sh)
+export PATH := $(NODE_BIN):$(PATH)
+export K6_NO_USAGE_REPORT := true
+include docker/build/versions.env
+
+TOOL_BINS := .tools/tempo-$(TEMPO_VERSION)/tempo .tools/otelcol-$(OTELCOL_VERSION)/otelcol-harness .tools/k6-$(K6_VERSION)/k6
+ASSETS := target-pipeline/assets/generated/manifest.json
+PATTERNS := baseline feature-cache gpu-queue silent-revalidation cold-start mixed
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_%-]+:.*## / {printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: deps
+deps: node_modules/.installed ## Install npm dependencies (npm ci)
+node_modules/.installed: package.json package-lock.json .npmrc
+	npm ci --no-fund --no-audit --loglevel=error
+	@touch $@
+
+.PHONY: tools
+tools: $(TOOL_BINS) ## Build k6, Tempo and the Collector from their Go modules (cold: many minutes)
+.tools/tempo-$(TEMPO_VERSION)/tempo: docker/tempo/wrapper/go.mod
+	docker/build/tools.sh tempo
+.tools/otelcol-$(OTELCOL_VERSION)/otelcol-harness: docker/otelcol/builder.yaml
+	docker/build/tools.sh otelcol
+.tools/k6-$(K6_VERSION)/k6:
+	docker/build/tools.sh k6
+
+.PHONY: assets
+assets: deps $(ASSETS) ## Generate the model and tokenizer files (cached)
+$(ASSETS):
+	node target-pipeline/model/build-assets.ts
+
+.PHONY: typecheck
+typecheck: deps ## Type-check all TypeScript
+	npx tsc --noEmit
+
+.PHONY: test
+test: deps tools assets ## Type-check, then unit and integration tests (builds what it needs first)
+	npx tsc --noEmit
+	npx vitest run
+
+.PHONY: test-unit
+test-unit: deps assets ## Unit tests only (no backend needed)
+	npx vitest run --project unit
+
+.PHONY: stack-up
+stack-up: deps tools ## Start Tempo and the Collector in the background
+	node stack/cli.ts up
+
+.PHONY: stack-down
+stack-down: deps ## Stop what stack-up / pipeline-up started
+	node stack/cli.ts down
+
+.PHONY: stack-status
+stack-status: deps ## Show what stack-up left running
+	node stack/cli.ts status
+
+.PHONY: scenario-%
+scenario-%: deps tools assets ## Run one scenario end to end and write reports/<pattern>/ (e.g. make scenario-gpu-queue)
+	@if [ -f scenarios/$*.ts ]; then node assertions/run-scenario.ts $*; \
+	else echo "scenario '$*' is not built yet (known patterns: $(PATTERNS))" >&2; exit 2; fi
+
+.PHONY: clean
+clean: ## Remove run data and reports (keeps the built tools)
+	rm -rf .runs reports
+
+.PHONY: distclean
+distclean: clean ## Also remove built tools, node_modules and generated assets
+	rm -rf .tools node_modules target-pipeline/assets/generated

@@ -1,0 +1,165 @@
+/**
+ * Tempo's HTTP API, tenant aware: TraceQL search with a time range (paged by splitting
+ * the range when a page is full), trace by id, and TraceQL metrics.
+ */
+
+export const DEFAULT_SEARCH_LIMIT = 500;
+export const MIN_SPLIT_WINDOW_S = 1;
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+export interface SearchHit {
+  traceID: string;
+  rootServiceName?: string;
+  rootTraceName?: string;
+  startTimeUnixNano?: string;
+  durationMs?: number;
+}
+
+export interface OtlpAttribute {
+  key: string;
+  value: { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean };
+}
+export interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  attributes?: OtlpAttribute[];
+  events?: { name: string; timeUnixNano: string; attributes?: OtlpAttribute[] }[];
+  status?: { code?: number | string; message?: string };
+}
+export interface OtlpTrace {
+  resourceSpans?: {
+    resource?: { attributes?: OtlpAttribute[] };
+    scopeSpans?: { spans?: OtlpSpan[] }[];
+  }[];
+}
+
+export class TempoError extends Error {
+  override name = 'TempoError';
+  readonly status: number;
+  constructor(message: string, status: number) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export interface TimeRange {
+  /** Unix seconds. */
+  start: number;
+  end: number;
+}
+
+export class TempoClient {
+  readonly baseUrl: string;
+  readonly tenant: string;
+
+  constructor(baseUrl: string, tenant: string) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.tenant = tenant;
+  }
+
+  forTenant(tenant: string): TempoClient {
+    return new TempoClient(this.baseUrl, tenant);
+  }
+
+  private async get(pathAndQuery: string): Promise<Response> {
+    const url = `${this.baseUrl}${pathAndQuery}`;
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: { 'X-Scope-OrgID': this.tenant }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    } catch (err) {
+      throw new TempoError(`Tempo is not reachable at ${this.baseUrl} (${(err as Error).message})`, 0);
+    }
+    return res;
+  }
+
+  private async getJson<T>(pathAndQuery: string): Promise<T> {
+    const res = await this.get(pathAndQuery);
+    const body = await res.text();
+    if (!res.ok) throw new TempoError(`Tempo ${pathAndQuery.split('?')[0]} (tenant ${this.tenant}) answered ${res.status}: ${body.trim().slice(0, 500)}`, res.status);
+    return JSON.parse(body) as T;
+  }
+
+  /** One page of a TraceQL search. */
+  async searchPage(q: string, range: TimeRange, limit = DEFAULT_SEARCH_LIMIT, spss = 10): Promise<SearchHit[]> {
+    const qs = new URLSearchParams({ q, start: String(Math.floor(range.start)), end: String(Math.ceil(range.end)), limit: String(limit), spss: String(spss) });
+    const out = await this.getJson<{ traces?: SearchHit[] }>(`/api/search?${qs}`);
+    return out.traces ?? [];
+  }
+
+  /**
+   * Every trace matching `q` in the range: a full page means there may be more, so the
+   * range is split in halves and each half searched, down to one-second windows.
+   */
+  async searchAll(q: string, range: TimeRange, limit = DEFAULT_SEARCH_LIMIT): Promise<Map<string, SearchHit>> {
+    const found = new Map<string, SearchHit>();
+    const visit = async (r: TimeRange): Promise<void> => {
+      const page = await this.searchPage(q, r, limit);
+      for (const hit of page) found.set(hit.traceID, hit);
+      if (page.length >= limit && r.end - r.start > MIN_SPLIT_WINDOW_S) {
+        const mid = Math.floor((r.start + r.end) / 2);
+        await visit({ start: r.start, end: mid });
+        await visit({ start: mid, end: r.end });
+      }
+    };
+    await visit(range);
+    return found;
+  }
+
+  /** The whole trace, or undefined when this tenant does not have it. */
+  async traceById(traceId: string): Promise<OtlpTrace | undefined> {
+    const res = await this.get(`/api/v2/traces/${traceId}`);
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    const body = await res.text();
+    if (!res.ok) throw new TempoError(`Tempo trace ${traceId} (tenant ${this.tenant}) answered ${res.status}: ${body.slice(0, 300)}`, res.status);
+    const parsed = JSON.parse(body) as { trace?: OtlpTrace } & OtlpTrace;
+    return parsed.trace ?? (parsed.resourceSpans ? parsed : undefined);
+  }
+
+  /** TraceQL metrics over a range (e.g. `{...} | avg_over_time(span.x)`). */
+  async metricsQueryRange(q: string, range: TimeRange, step: string): Promise<unknown> {
+    const qs = new URLSearchParams({ q, start: String(Math.floor(range.start)), end: String(Math.ceil(range.end)), step });
+    return this.getJson(`/api/metrics/query_range?${qs}`);
+  }
+
+  async ready(): Promise<boolean> {
+    const res = await this.get('/ready');
+    await res.body?.cancel();
+    return res.ok;
+  }
+}
+
+/** All spans of an OTLP trace with their resource's service name. */
+export function spansOf(t: OtlpTrace): (OtlpSpan & { serviceName: string; resource: Record<string, unknown> })[] {
+  const out: (OtlpSpan & { serviceName: string; resource: Record<string, unknown> })[] = [];
+  for (const rs of t.resourceSpans ?? []) {
+    const resource = attrsToRecord(rs.resource?.attributes);
+    for (const ss of rs.scopeSpans ?? []) {
+      for (const s of ss.spans ?? []) out.push({ ...s, serviceName: String(resource['service.name'] ?? ''), resource });
+    }
+  }
+  return out;
+}
+
+export function attrsToRecord(attrs: OtlpAttribute[] | undefined): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const a of attrs ?? []) {
+    const v = a.value;
+    if (v.stringValue !== undefined) out[a.key] = v.stringValue;
+    else if (v.intValue !== undefined) out[a.key] = Number(v.intValue);
+    else if (v.doubleValue !== undefined) out[a.key] = v.doubleValue;
+    else if (v.boolValue !== undefined) out[a.key] = v.boolValue;
+  }
+  return out;
+}
+
+/** Tempo's v2 API gives ids as base64; the rest of the harness uses lowercase hex. */
+export function idToHex(id: string): string {
+  return /^[0-9a-f]+$/i.test(id) ? id.toLowerCase() : Buffer.from(id, 'base64').toString('hex');
+}

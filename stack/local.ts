@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { configEnv, type PortName, type StackConfig } from './config.ts';
+import { assertPortFree } from './ports.ts';
+import { ManagedProcess } from './process.ts';
+import { endpointsFor, type RunningStack, type StackProvider } from './provider.ts';
+import { REPO_ROOT, requireTool } from './tools.ts';
+import { waitForHttpOk } from './wait.ts';
+
+export const TEMPO_CONFIG = path.join(REPO_ROOT, 'docker/tempo/tempo.yaml');
+export const COLLECTOR_CONFIG = path.join(REPO_ROOT, 'docker/otelcol/config.yaml');
+
+const TEMPO_PORTS: PortName[] = ['TEMPO_HTTP_PORT', 'TEMPO_GRPC_PORT', 'TEMPO_OTLP_GRPC_PORT', 'TEMPO_MEMBERLIST_PORT'];
+const COLLECTOR_PORTS: PortName[] = [
+  'COLLECTOR_OTLP_GRPC_PORT', 'COLLECTOR_OTLP_HTTP_PORT', 'COLLECTOR_HEALTH_PORT',
+  'COLLECTOR_PROMETHEUS_PORT', 'COLLECTOR_TELEMETRY_PORT',
+];
+
+export interface LocalStackOptions {
+  /** Leave the processes running when this Node process exits (make stack-up). */
+  detached?: boolean;
+}
+
+/** Tempo and the Collector as processes on loopback, logs and data under the run folder. */
+export class LocalStackProvider implements StackProvider {
+  readonly kind = 'local' as const;
+  private readonly detached: boolean;
+
+  constructor(opts: LocalStackOptions = {}) {
+    this.detached = opts.detached ?? false;
+  }
+
+  async start(cfg: StackConfig): Promise<LocalRunningStack> {
+    const tempoBin = requireTool('tempo');
+    const otelcolBin = requireTool('otelcol');
+    for (const p of TEMPO_PORTS) await assertPortFree(cfg.host, cfg.ports[p], `Tempo (${p})`);
+    for (const p of COLLECTOR_PORTS) await assertPortFree(cfg.host, cfg.ports[p], `the Collector (${p})`);
+
+    const logDir = path.join(cfg.runDir, 'logs');
+    const tempoData = path.join(cfg.runDir, 'tempo');
+    fs.mkdirSync(tempoData, { recursive: true });
+    const env = { ...process.env, ...configEnv(cfg, tempoData) };
+    const endpoints = endpointsFor(cfg);
+    const t0 = performance.now();
+    const started: ManagedProcess[] = [];
+    const stack = new LocalRunningStack(endpoints, cfg, started);
+    try {
+      const tempo = ManagedProcess.start({
+        name: 'tempo', command: tempoBin, args: [`-config.file=${TEMPO_CONFIG}`, '-config.expand-env=true'],
+        env, logDir, detached: this.detached,
+      });
+      started.push(tempo);
+      await waitForHttpOk(`${endpoints.tempoUrl}/ready`, {
+        what: `Tempo ready at ${endpoints.tempoUrl}/ready`, timeoutMs: cfg.readyTimeoutMs, abortIf: () => tempo.deathReason(),
+      });
+      const collector = ManagedProcess.start({
+        name: 'otelcol', command: otelcolBin, args: [`--config=${COLLECTOR_CONFIG}`],
+        env, logDir, detached: this.detached,
+      });
+      started.push(collector);
+      const health = `http://${cfg.host}:${cfg.ports.COLLECTOR_HEALTH_PORT}/`;
+      await waitForHttpOk(health, {
+        what: `the Collector healthy at ${health}`, timeoutMs: cfg.readyTimeoutMs, abortIf: () => collector.deathReason(),
+      });
+      stack.readyMs = Math.round(performance.now() - t0);
+      return stack;
+    } catch (err) {
+      await stack.stop();
+      throw err;
+    }
+  }
+}
+
+export class LocalRunningStack implements RunningStack {
+  readyMs = 0;
+  readonly endpoints;
+  readonly config;
+  readonly processes: ManagedProcess[];
+
+  constructor(endpoints: RunningStack['endpoints'], config: StackConfig, processes: ManagedProcess[]) {
+    this.endpoints = endpoints;
+    this.config = config;
+    this.processes = processes;
+  }
+
+  /** Stops in reverse start order so the Collector can flush to a still-running Tempo. */
+  async stop(): Promise<void> {
+    for (const p of [...this.processes].reverse()) await p.stop();
+  }
+}

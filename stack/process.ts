@@ -1,0 +1,163 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { waitFor } from './wait.ts';
+
+/** Grace period between SIGTERM and SIGKILL when stopping a process group. */
+export const STOP_GRACE_MS = 10_000;
+
+export interface ProcessSpec {
+  /** Short name used in logs, errors and the log file name. */
+  name: string;
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Folder that receives <name>.log (stdout and stderr together). */
+  logDir: string;
+  /** Keep running after this Node process exits (make stack-up). Default false. */
+  detached?: boolean;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+const live = new Set<ManagedProcess>();
+
+/**
+ * A child process in its own process group, with its output in a log file. Stopping it
+ * signals the whole group, so helpers it started (workers, shells) go with it.
+ */
+export class ManagedProcess {
+  readonly name: string;
+  readonly logFile: string;
+  readonly child: ChildProcess;
+  readonly exited: Promise<ExitInfo>;
+  exit: ExitInfo | undefined;
+  private readonly keepAfterExit: boolean;
+
+  private constructor(spec: ProcessSpec) {
+    this.name = spec.name;
+    this.keepAfterExit = spec.detached ?? false;
+    fs.mkdirSync(spec.logDir, { recursive: true });
+    this.logFile = path.join(spec.logDir, `${spec.name}.log`);
+    const log = fs.openSync(this.logFile, 'a');
+    this.child = spawn(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env: spec.env ?? process.env,
+      stdio: ['ignore', log, log],
+      detached: true,
+    });
+    fs.closeSync(log);
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        live.delete(this);
+        resolve(this.exit);
+      });
+      this.child.once('error', (err) => {
+        fs.appendFileSync(this.logFile, `\n[harness] failed to start ${spec.command}: ${err.message}\n`);
+        this.exit = { code: -1, signal: null };
+        live.delete(this);
+        resolve(this.exit);
+      });
+    });
+    if (this.keepAfterExit) this.child.unref();
+    else live.add(this);
+    installExitHandlers();
+  }
+
+  static start(spec: ProcessSpec): ManagedProcess {
+    return new ManagedProcess(spec);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Why this process is no longer usable, or undefined while it runs. */
+  deathReason(): string | undefined {
+    if (!this.exit) return undefined;
+    const how = this.exit.signal ? `signal ${this.exit.signal}` : `exit code ${this.exit.code}`;
+    return `${this.name} exited (${how}); last log lines:\n${tail(this.logFile, 15)}`;
+  }
+
+  /** SIGTERM to the group, SIGKILL after the grace period; resolves once it is gone. */
+  async stop(graceMs = STOP_GRACE_MS): Promise<ExitInfo> {
+    if (this.exit) return this.exit;
+    signalGroup(this.child.pid, 'SIGTERM');
+    const timer = setTimeout(() => signalGroup(this.child.pid, 'SIGKILL'), graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+export function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try { process.kill(pid, signal); } catch { /* already gone */ }
+  }
+}
+
+/** True while a process with this pid exists (signal 0 probes without signalling). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Waits until a pid (not a child of ours) is gone, then SIGKILLs its group if it lingers. */
+export async function stopPid(pid: number, name: string, graceMs = STOP_GRACE_MS): Promise<void> {
+  if (!isAlive(pid)) return;
+  signalGroup(pid, 'SIGTERM');
+  try {
+    await waitFor(() => (isAlive(pid) ? undefined : true), { what: `${name} (pid ${pid}) to exit`, timeoutMs: graceMs });
+  } catch {
+    signalGroup(pid, 'SIGKILL');
+  }
+}
+
+export function tail(file: string, lines: number): string {
+  try {
+    const text = fs.readFileSync(file, 'utf8');
+    return text.trimEnd().split('\n').slice(-lines).map((l) => `  | ${l}`).join('\n');
+  } catch {
+    return '  | (no log)';
+  }
+}
+
+let handlersInstalled = false;
+
+/**
+ * Ctrl-C, SIGTERM or an exit of this process must not leave children behind: on a
+ * signal every live group gets SIGTERM then SIGKILL, on exit a synchronous SIGKILL.
+ */
+function installExitHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.once('exit', () => {
+    for (const p of live) signalGroup(p.pid, 'SIGKILL');
+  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      const all = [...live];
+      process.stderr.write(`\n[harness] ${sig}: stopping ${all.map((p) => p.name).join(', ') || 'nothing'}\n`);
+      void Promise.allSettled(all.map((p) => p.stop(3_000))).then(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+    });
+  }
+}
+
+/** Every process started by this Node process and still running (for tests and diagnostics). */
+export function liveProcesses(): ManagedProcess[] {
+  return [...live];
+}

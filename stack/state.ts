@@ -1,0 +1,35 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { StackEndpoints } from './provider.ts';
+import { REPO_ROOT } from './tools.ts';
+
+/** Where `make stack-up` records what it left running, for `make stack-down`. */
+export const STATE_FILE = path.join(REPO_ROOT, '.runs', 'stack.json');
+
+export interface StackState {
+  kind: 'local' | 'containers';
+  runDir: string;
+  endpoints: StackEndpoints;
+  processes: { name: string; pid: number }[];
+  /** Extra processes started on top of the stack (the pipeline), stopped first. */
+  services?: { name: string; pid: number }[];
+  readyMs: number;
+  startedAt: string;
+}
+
+export function readState(): StackState | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(STATE_FILE, 'utf8')) as StackState;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeState(state: StackState): void {
+  fs.mkdirSync(path.dirname(STATE_FILE), { recursive: true });
+  fs.writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));
+}
+
+export function clearState(): void {
+  fs.rmSync(STATE_FILE, { force: true });
+}

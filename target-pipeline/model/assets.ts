@@ -1,0 +1,106 @@
+/**
+ * Locating the model folder the pipeline serves: the generated one (built on first
+ * use) or one the user supplies with their own model.onnx, tokenizer and manifest.
+ */
+import { access, readFile, readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { buildAssets, DEFAULT_ASSETS_DIR } from './build-assets.ts';
+import {
+  DEFAULT_MODEL_FILE, MANIFEST_FILE, ManifestSchema, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE,
+  type AssetsManifest,
+} from './manifest.ts';
+import type { Label } from './output.ts';
+
+export { DEFAULT_ASSETS_DIR };
+
+export interface ModelAssets {
+  dir: string;
+  modelPath: string;
+  tokenizerDir: string;
+  version: string;
+  labels: Label[];
+  featureDim: number;
+  maxSeqLen: number;
+  vocabSize: number;
+}
+
+const MANIFEST_HINT =
+  `write one with the fields modelVersion, labels, featureDim, maxSeqLen, vocabSize ` +
+  `(optional: model, tokenizerDir), or generate a folder with ` +
+  `\`node target-pipeline/model/build-assets.ts --out DIR\``;
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(() => true, () => false);
+}
+
+async function requireFile(path: string, what: string, dir: string): Promise<void> {
+  if (!(await exists(path))) throw new Error(`model assets folder ${dir} is missing ${what}: ${path} does not exist`);
+}
+
+async function readManifest(dir: string): Promise<AssetsManifest> {
+  const path = join(dir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Error(`model assets folder ${dir} has no ${MANIFEST_FILE} (${path}); ${MANIFEST_HINT}`);
+    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = ManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new Error(`${path} is not a valid model manifest: ${problems}`);
+  }
+  return parsed.data;
+}
+
+/** Reads and checks a model folder's manifest and the files it points to; builds nothing. */
+export async function loadAssetsManifest(dir: string): Promise<ModelAssets> {
+  const root = resolve(dir);
+  const manifest = await readManifest(root);
+  const modelPath = resolve(root, manifest.model);
+  const tokenizerDir = resolve(root, manifest.tokenizerDir);
+  await requireFile(modelPath, 'the model', root);
+  await requireFile(join(tokenizerDir, TOKENIZER_FILE), TOKENIZER_FILE, root);
+  await requireFile(join(tokenizerDir, TOKENIZER_CONFIG_FILE), TOKENIZER_CONFIG_FILE, root);
+  return {
+    dir: root,
+    modelPath,
+    tokenizerDir,
+    version: manifest.modelVersion,
+    labels: manifest.labels,
+    featureDim: manifest.featureDim,
+    maxSeqLen: manifest.maxSeqLen,
+    vocabSize: manifest.vocabSize,
+  };
+}
+
+/**
+ * The model folder at `dir`, generating it first when it is absent or was built by an
+ * older generator. A folder with a hand-written manifest (no `generator` section) is
+ * used as it is; one holding model files but no manifest is an error rather than
+ * something to overwrite.
+ */
+export async function ensureAssets(dir: string = DEFAULT_ASSETS_DIR): Promise<ModelAssets> {
+  const root = resolve(dir);
+  if (await exists(join(root, MANIFEST_FILE))) {
+    const manifest = await readManifest(root);
+    if (!manifest.generator) return loadAssetsManifest(root);
+  } else {
+    const present = await readdir(root).catch(() => [] as string[]);
+    const foreign = present.filter((f) => [DEFAULT_MODEL_FILE, TOKENIZER_FILE, TOKENIZER_CONFIG_FILE].includes(f));
+    if (foreign.length > 0) {
+      throw new Error(`model assets folder ${root} holds ${foreign.join(', ')} but no ${MANIFEST_FILE}; ` +
+        `refusing to overwrite them with generated assets. ${MANIFEST_HINT}`);
+    }
+  }
+  await buildAssets({ outDir: root });
+  return loadAssetsManifest(root);
+}

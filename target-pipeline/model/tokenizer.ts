@@ -1,0 +1,105 @@
+/**
+ * Loading the tokenizer from its folder and turning a batch of texts into the
+ * model's int64 inputs. loadTokenizer reads and parses the files on every call, on
+ * purpose: a tokenizer-reload fault calls it to pay the real rebuild cost.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from './manifest.ts';
+
+export type { Tokenizer };
+
+export interface LoadedTokenizer {
+  tokenizer: Tokenizer;
+  /** Wall time to read, parse and construct, in ms. */
+  loadMs: number;
+  vocabSize: number;
+}
+
+export interface EncodedBatch {
+  inputIds: BigInt64Array;
+  attentionMask: BigInt64Array;
+  batchSize: number;
+  /** Longest sequence in the batch (after truncation); every row is padded to it. */
+  seqLen: number;
+  /** Real (unpadded) token count per text, special tokens included. */
+  lengths: number[];
+  /** Whether each text lost tokens to maxSeqLen. */
+  truncated: boolean[];
+}
+
+/** Pad id per tokenizer, from its config; a WeakMap so that a reload starts clean. */
+const padIds = new WeakMap<Tokenizer, number>();
+
+async function readJson(path: string): Promise<object> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read tokenizer file ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as object;
+  } catch (err) {
+    throw new Error(`tokenizer file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export async function loadTokenizer(dir: string): Promise<LoadedTokenizer> {
+  const started = performance.now();
+  const [json, config] = await Promise.all([
+    readJson(join(dir, TOKENIZER_FILE)),
+    readJson(join(dir, TOKENIZER_CONFIG_FILE)),
+  ]);
+  let tokenizer: Tokenizer;
+  try {
+    tokenizer = new Tokenizer(json, config);
+  } catch (err) {
+    throw new Error(`cannot build a tokenizer from ${join(dir, TOKENIZER_FILE)}: ${(err as Error).message}`);
+  }
+  const padToken = (config as { pad_token?: unknown }).pad_token;
+  const padId = typeof padToken === 'string' ? tokenizer.token_to_id(padToken) : undefined;
+  padIds.set(tokenizer, padId ?? 0);
+  const loadMs = performance.now() - started;
+  return { tokenizer, loadMs, vocabSize: tokenizer.get_vocab(true).size };
+}
+
+/**
+ * Keeps the first maxSeqLen tokens, but when the sequence ends in a special token
+ * ([SEP]) keeps that at the end, as HF truncation does.
+ */
+function truncate(tokenizer: Tokenizer, ids: number[], maxSeqLen: number): number[] {
+  const last = ids[ids.length - 1];
+  const endsSpecial = last !== undefined && tokenizer.get_added_tokens_decoder().get(last)?.special === true;
+  if (!endsSpecial || maxSeqLen < 2) return ids.slice(0, maxSeqLen);
+  return [...ids.slice(0, maxSeqLen - 1), last];
+}
+
+/** Tokenizes, truncates to maxSeqLen and pads to the batch's longest sequence (not to maxSeqLen). */
+export function encodeBatch(tokenizer: Tokenizer, texts: string[], maxSeqLen: number): EncodedBatch {
+  if (texts.length === 0) throw new Error('encodeBatch needs at least one text');
+  if (!Number.isInteger(maxSeqLen) || maxSeqLen < 1) throw new Error(`maxSeqLen must be a positive integer, got ${maxSeqLen}`);
+  const rows = texts.map((text) => {
+    const ids = tokenizer.encode(text).ids;
+    return ids.length > maxSeqLen
+      ? { ids: truncate(tokenizer, ids, maxSeqLen), truncated: true }
+      : { ids, truncated: false };
+  });
+  const seqLen = Math.max(1, ...rows.map((r) => r.ids.length));
+  const batchSize = texts.length;
+  const inputIds = new BigInt64Array(batchSize * seqLen).fill(BigInt(padIds.get(tokenizer) ?? 0));
+  const attentionMask = new BigInt64Array(batchSize * seqLen);
+  rows.forEach((row, b) => {
+    const base = b * seqLen;
+    row.ids.forEach((id, i) => {
+      inputIds[base + i] = BigInt(id);
+      attentionMask[base + i] = 1n;
+    });
+  });
+  return {
+    inputIds, attentionMask, batchSize, seqLen,
+    lengths: rows.map((r) => r.ids.length),
+    truncated: rows.map((r) => r.truncated),
+  };
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { startTelemetry, type Telemetry } from './sdk.ts';
+
+export const DEFAULT_OTLP_HTTP_URL = 'http://127.0.0.1:4318';
+export const DEFAULT_ENVIRONMENT = 'harness';
+export const DEFAULT_PIPELINE_NAME = 'ml-inference';
+export const DEFAULT_SERVICE_VERSION = '0.1.0';
+
+const schema = z.object({
+  HARNESS_OTLP_HTTP_URL: z.url({ message: 'an http(s) URL of the Collector OTLP/HTTP receiver' }).default(DEFAULT_OTLP_HTTP_URL),
+  HARNESS_TRACING: z.enum(['on', 'off']).default('on'),
+  SERVICE_VERSION: z.string().min(1).default(DEFAULT_SERVICE_VERSION),
+  DEPLOYMENT_ENVIRONMENT: z.string().min(1).default(DEFAULT_ENVIRONMENT),
+  ML_PIPELINE_NAME: z.string().min(1).default(DEFAULT_PIPELINE_NAME),
+});
+
+/** Telemetry for one service, configured from the environment (validated, named errors). */
+export function telemetryFromEnv(serviceName: string, env: NodeJS.ProcessEnv = process.env): Telemetry {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`${serviceName}: invalid telemetry settings: ${issues}`);
+  }
+  const e = parsed.data;
+  return startTelemetry({
+    serviceName,
+    serviceVersion: e.SERVICE_VERSION,
+    environment: e.DEPLOYMENT_ENVIRONMENT,
+    pipelineName: e.ML_PIPELINE_NAME,
+    otlpHttpUrl: e.HARNESS_OTLP_HTTP_URL,
+    enabled: e.HARNESS_TRACING === 'on',
+  });
+}

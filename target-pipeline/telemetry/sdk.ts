@@ -1,0 +1,95 @@
+/**
+ * OpenTelemetry set-up shared by every pipeline service: traces and metrics over
+ * OTLP/HTTP to the Collector, the contract's resource attributes, W3C trace context.
+ * No auto-instrumentation: every span the pipeline emits is one of the contract's,
+ * so the span set of a trace is known exactly (the "no span lost" checks rely on it).
+ */
+import { metrics, trace, type Meter, type Tracer } from '@opentelemetry/api';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { AggregationType, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
+import { Metrics, ResourceAttr } from '../semconv.ts';
+
+/** Spans reach the Collector within this delay, so a run's traces are queryable in seconds. */
+export const SPAN_EXPORT_DELAY_MS = 200;
+export const SPAN_QUEUE_SIZE = 16_384;
+export const METRIC_EXPORT_INTERVAL_MS = 2_000;
+/** Latency buckets (ms) for the per-stage histograms: cache hits (<2 ms) to cold starts (seconds). */
+export const LATENCY_BUCKETS_MS = [1, 2, 5, 10, 20, 50, 100, 200, 300, 500, 800, 1200, 2000, 5000];
+export const ATTEMPT_BUCKETS = [1, 2, 3, 4];
+
+export interface TelemetryOptions {
+  serviceName: string;
+  serviceVersion: string;
+  environment: string;
+  pipelineName: string;
+  /** Base URL of the Collector's OTLP/HTTP receiver, e.g. http://127.0.0.1:4318. */
+  otlpHttpUrl: string;
+  /** false: no exporter at all (the "tracing off" side of the overhead benchmark). */
+  enabled: boolean;
+}
+
+export interface Telemetry {
+  tracer: Tracer;
+  meter: Meter;
+  /** Exports everything buffered; used before exit and by tests. */
+  flush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export function startTelemetry(opts: TelemetryOptions): Telemetry {
+  if (!opts.enabled) {
+    return {
+      tracer: trace.getTracer(opts.serviceName),
+      meter: metrics.getMeter(opts.serviceName),
+      flush: async () => {},
+      shutdown: async () => {},
+    };
+  }
+  const base = opts.otlpHttpUrl.replace(/\/+$/, '');
+  const spanProcessor = new BatchSpanProcessor({
+    exporter: new OTLPTraceExporter({ url: `${base}/v1/traces` }),
+    scheduledDelayMillis: SPAN_EXPORT_DELAY_MS,
+    maxQueueSize: SPAN_QUEUE_SIZE,
+    maxExportBatchSize: 512,
+  });
+  const metricReader = new PeriodicExportingMetricReader({
+    exporter: new OTLPMetricExporter({ url: `${base}/v1/metrics` }),
+    exportIntervalMillis: METRIC_EXPORT_INTERVAL_MS,
+  });
+  const sdk = new NodeSDK({
+    autoDetectResources: false,
+    resource: resourceFromAttributes({
+      [ResourceAttr.serviceName]: opts.serviceName,
+      [ResourceAttr.serviceVersion]: opts.serviceVersion,
+      [ResourceAttr.deploymentEnvironment]: opts.environment,
+      [ResourceAttr.pipelineName]: opts.pipelineName,
+    }),
+    spanProcessors: [spanProcessor],
+    metricReaders: [metricReader],
+    views: [
+      {
+        instrumentName: Metrics.validationAttempts,
+        aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: ATTEMPT_BUCKETS } },
+      },
+      {
+        instrumentName: '*_ms',
+        aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: LATENCY_BUCKETS_MS } },
+      },
+    ],
+    instrumentations: [],
+  });
+  sdk.start();
+  return {
+    tracer: trace.getTracer(opts.serviceName, opts.serviceVersion),
+    meter: metrics.getMeter(opts.serviceName, opts.serviceVersion),
+    flush: async () => {
+      await spanProcessor.forceFlush();
+      await metricReader.forceFlush();
+    },
+    shutdown: () => sdk.shutdown(),
+  };
+}

@@ -1,0 +1,43 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import os from 'node:os';
+import { loadStackConfig, type StackConfig } from '../../../stack/config.ts';
+import { LocalStackProvider, type LocalRunningStack } from '../../../stack/local.ts';
+import { ManagedProcess } from '../../../stack/process.ts';
+import { REPO_ROOT } from '../../../stack/tools.ts';
+import { waitFor } from '../../../stack/wait.ts';
+
+/** Integration tests shift every port so that they can run beside a stack a person left up. */
+export const TEST_PORT_OFFSET = 20_000;
+/** A short decision_wait keeps tests fast; the policies themselves are the seed's. */
+export const TEST_DECISION_WAIT = '2s';
+
+export function testStackConfig(overrides: Partial<StackConfig> = {}): StackConfig {
+  const runDir = fs.mkdtempSync(path.join(process.env.HARNESS_TEST_RUN_ROOT ?? os.tmpdir(), 'harness-it-'));
+  return loadStackConfig(
+    { ...process.env, HARNESS_PORT_OFFSET: String(TEST_PORT_OFFSET), TAIL_DECISION_WAIT: TEST_DECISION_WAIT, HARNESS_RUN_DIR: runDir },
+    overrides,
+  );
+}
+
+export async function startTestStack(overrides: Partial<StackConfig> = {}): Promise<LocalRunningStack> {
+  return new LocalStackProvider().start(testStackConfig(overrides));
+}
+
+/**
+ * Starts a TypeScript service with this Node and waits for the `LISTENING <port>` line
+ * it prints once it accepts connections.
+ */
+export async function startNodeService(
+  name: string, script: string, env: NodeJS.ProcessEnv, logDir: string, timeoutMs = 60_000,
+): Promise<{ proc: ManagedProcess; port: number }> {
+  const proc = ManagedProcess.start({
+    name, command: process.execPath, args: [path.resolve(REPO_ROOT, script)],
+    env: { ...process.env, ...env }, cwd: REPO_ROOT, logDir,
+  });
+  const port = await waitFor(() => {
+    const m = /LISTENING (\d+)/.exec(fs.existsSync(proc.logFile) ? fs.readFileSync(proc.logFile, 'utf8') : '');
+    return m?.[1] ? Number(m[1]) : undefined;
+  }, { what: `${name} to listen (log: ${proc.logFile})`, timeoutMs, abortIf: () => proc.deathReason() });
+  return { proc, port };
+}
