@@ -57,6 +57,10 @@ test-unit: deps assets ## Unit tests only (no backend needed)
 stack-up: deps tools ## Start Tempo and the Collector in the background
 	node stack/cli.ts up
 
+.PHONY: pipeline-up
+pipeline-up: deps tools assets ## Start the stack and the four pipeline services in the background
+	node stack/cli.ts pipeline-up
+
 .PHONY: stack-down
 stack-down: deps ## Stop what stack-up / pipeline-up started
 	node stack/cli.ts down

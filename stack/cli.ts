@@ -29,6 +29,26 @@ async function up(): Promise<void> {
   for (const [k, v] of Object.entries(stack.endpoints)) console.log(`  ${k.padEnd(22)} ${v}`);
 }
 
+/** The stack plus the four pipeline services, all left running (make pipeline-up). */
+async function pipelineUp(): Promise<void> {
+  await up();
+  const state = readState()!;
+  const { launchPipeline } = await import('../target-pipeline/launch.ts');
+  try {
+    const p = await launchPipeline({
+      env: { HARNESS_OTLP_HTTP_URL: state.endpoints.otlpHttpUrl },
+      logDir: path.join(state.runDir, 'logs'),
+      detached: true,
+    });
+    state.services = [...p.processes.values()].reverse().map((proc) => ({ name: proc.name, pid: proc.pid ?? -1 }));
+    writeState(state);
+    console.log(`pipeline ready: POST ${p.gatewayUrl}/predict (fault admin API ${p.adminUrl}, FAULT_INJECTION=${p.config.FAULT_INJECTION})`);
+  } catch (err) {
+    await down();
+    throw err;
+  }
+}
+
 async function down(): Promise<void> {
   const state = readState();
   if (!state) {
@@ -54,7 +74,7 @@ function status(): void {
   }
 }
 
-const commands: Record<string, () => Promise<void> | void> = { up, down, status };
+const commands: Record<string, () => Promise<void> | void> = { up, down, status, 'pipeline-up': pipelineUp };
 const cmd = process.argv[2] ?? '';
 const run = commands[cmd];
 if (!run) {

@@ -81,7 +81,7 @@ export function encodeBatch(tokenizer: Tokenizer, texts: string[], maxSeqLen: nu
   if (texts.length === 0) throw new Error('encodeBatch needs at least one text');
   if (!Number.isInteger(maxSeqLen) || maxSeqLen < 1) throw new Error(`maxSeqLen must be a positive integer, got ${maxSeqLen}`);
   const rows = texts.map((text) => {
-    const ids = tokenizer.encode(text).ids;
+    const ids: number[] = tokenizer.encode(text).ids;
     return ids.length > maxSeqLen
       ? { ids: truncate(tokenizer, ids, maxSeqLen), truncated: true }
       : { ids, truncated: false };

@@ -1,0 +1,122 @@
+import { type Meter, type Tracer } from '@opentelemetry/api';
+import express from 'express';
+import { z } from 'zod';
+import { Attr, EventAttr, Events, Metrics, Spans } from '../semconv.ts';
+import { HttpError, markSpanError } from '../service/errors.ts';
+import { extractTraceContext } from '../telemetry/http.ts';
+import { FAULTS_HEADER } from '../../faults/wire.ts';
+import type { FeatureFaultHooks } from './fault-hooks.ts';
+import type { FeatureCache } from './cache.ts';
+import type { FeatureSource } from './store.ts';
+
+/** How many unavailable ids an event quotes. */
+export const UNAVAILABLE_SAMPLE = 3;
+export const ENTITY_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+
+export interface FeatureDeps {
+  tracer: Tracer;
+  meter: Meter;
+  cache: FeatureCache;
+  store: FeatureSource;
+  featureDim: number;
+  maxIds: number;
+  hooks: FeatureFaultHooks;
+}
+
+const round = (ms: number): number => Math.round(ms * 100) / 100;
+
+/** POST /features {ids}: cache first, the store's real aggregation for misses. */
+export function featureApp(d: FeatureDeps): express.Express {
+  const body = z.object({ ids: z.array(z.string().regex(ENTITY_ID_PATTERN, 'an entity id (letters, digits, ._:-, at most 64)')).min(1).max(d.maxIds) }).strict();
+  const dbLookup = d.meter.createHistogram(Metrics.dbLookupMs, { unit: 'ms', description: 'Feature store fallback latency' });
+  const stageMs = d.meter.createHistogram(Metrics.stageDurationMs, { unit: 'ms' });
+
+  const app = express();
+  app.use(express.json({ limit: '256kb' }));
+  app.use(extractTraceContext);
+  app.post('/features', (req, res, next) => {
+    const fired = new Set<string>();
+    const parsed = body.safeParse(req.body);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0]!;
+      next(new HttpError(400, `invalid /features body: ${i.path.join('.') || '(root)'}: ${i.message}`, i.path.join('.')));
+      return;
+    }
+    const ids = [...new Set(parsed.data.ids)];
+    d.tracer.startActiveSpan(Spans.featureExtraction, (span) => {
+      const started = performance.now();
+      try {
+        span.setAttribute(Attr.featuresRequested, ids.length);
+        const cached = d.tracer.startActiveSpan(Spans.cacheLookup, (s) => {
+          const t0 = performance.now();
+          const got = d.cache.mget(ids);
+          span.setAttribute(Attr.featuresCacheLookupMs, round(performance.now() - t0));
+          s.end();
+          return got;
+        });
+        const features = new Map<string, number[]>();
+        const missed: string[] = [];
+        ids.forEach((id, i) => {
+          const v = cached[i];
+          if (v) features.set(id, v);
+          else missed.push(id);
+        });
+        d.hooks.afterLookup?.(missed, fired);
+        const hits = ids.length - missed.length;
+        span.setAttributes({
+          [Attr.featuresCacheHits]: hits,
+          [Attr.featuresCacheMisses]: missed.length,
+          [Attr.featuresCacheHitRate]: Math.round((hits / ids.length) * 1000) / 1000,
+        });
+
+        let unavailable: string[] = [];
+        if (missed.length > 0) {
+          d.tracer.startActiveSpan(Spans.dbFallback, (s) => {
+            const t0 = performance.now();
+            try {
+              const fromStore = d.store.computeFeatures(missed);
+              for (const [id, v] of fromStore) {
+                features.set(id, v);
+                d.cache.set(id, v);
+              }
+              unavailable = missed.filter((id) => !fromStore.has(id));
+              d.hooks.afterFill?.([...fromStore.keys()]);
+            } catch (err) {
+              throw markSpanError(s, err);
+            } finally {
+              const ms = performance.now() - t0;
+              span.setAttribute(Attr.featuresDbLookupMs, round(ms));
+              dbLookup.record(ms);
+              s.end();
+            }
+          });
+        }
+        if (unavailable.length > 0) {
+          span.addEvent(Events.featuresUnavailable, {
+            [EventAttr.count]: unavailable.length,
+            [EventAttr.sampleIds]: JSON.stringify(unavailable.slice(0, UNAVAILABLE_SAMPLE)),
+          });
+          span.setAttribute(Attr.featuresUnavailable, unavailable.length);
+        }
+        span.setAttribute(Attr.featuresRetrieved, features.size);
+        if (fired.size) res.setHeader(FAULTS_HEADER, [...fired].join(','));
+        res.json({ vector: meanVector([...features.values()], d.featureDim), retrieved: features.size, unavailable });
+      } catch (err) {
+        markSpanError(span, err);
+        next(err);
+      } finally {
+        stageMs.record(performance.now() - started, { stage: 'feature_extraction' });
+        span.end();
+      }
+    });
+  });
+  return app;
+}
+
+/** The model takes one feature vector per request: the mean over the request's entities. */
+export function meanVector(vectors: number[][], dim: number): number[] {
+  const out = new Array<number>(dim).fill(0);
+  if (vectors.length === 0) return out;
+  for (const v of vectors) for (let i = 0; i < dim; i++) out[i]! += v[i] ?? 0;
+  return out.map((x) => x / vectors.length);
+}

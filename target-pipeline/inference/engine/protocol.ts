@@ -1,0 +1,48 @@
+/**
+ * Messages between the inference pool and its worker threads. Tensors travel as
+ * typed arrays whose buffers are transferred, not copied.
+ */
+
+export const EXECUTION_PROVIDERS = ['cuda', 'webgpu', 'cpu'] as const;
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+
+/** Names the engine feeds and reads; a model without a `features` input is fed without it. */
+export const ModelIO = {
+  inputIds: 'input_ids',
+  attentionMask: 'attention_mask',
+  features: 'features',
+  logits: 'logits',
+} as const;
+
+/** workerData of every inference worker. */
+export interface WorkerInit {
+  workerId: number;
+  modelPath: string;
+  /** Tried in order; the first one whose session can be created is used. */
+  providers: ExecutionProvider[];
+  intraOpThreads: number;
+}
+
+export interface ProviderFailure {
+  provider: ExecutionProvider;
+  message: string;
+}
+
+export interface RunRequest {
+  type: 'run';
+  id: number;
+  inputIds: BigInt64Array;
+  attentionMask: BigInt64Array;
+  features: Float32Array;
+  batchSize: number;
+  seqLen: number;
+  featureDim: number;
+}
+
+export type ToWorker = RunRequest;
+
+export type FromWorker =
+  | { type: 'ready'; provider: ExecutionProvider; failures: ProviderFailure[]; sessionMs: number }
+  | { type: 'init-failed'; message: string; failures: ProviderFailure[] }
+  | { type: 'result'; id: number; logits: Float32Array; forwardPassMs: number }
+  | { type: 'run-failed'; id: number; message: string };

@@ -1,0 +1,148 @@
+import { context, trace, type Meter, type Tracer } from '@opentelemetry/api';
+import express from 'express';
+import { z } from 'zod';
+import type { ModelAssets } from '../model/assets.ts';
+import { decodeOutput, serializeOutput } from '../model/decode.ts';
+import { encodeBatch } from '../model/tokenizer.ts';
+import { Attr, EventAttr, Events, HIGH_QUEUE_WAIT_MS, Metrics, ModelLoadState, Spans } from '../semconv.ts';
+import { HttpError, markSpanError } from '../service/errors.ts';
+import { extractTraceContext } from '../telemetry/http.ts';
+import { DynamicBatcher } from './batcher.ts';
+import type { InferencePool } from './engine/pool.ts';
+import { FAULTS_HEADER, type InferenceFaultHooks } from './fault-hooks.ts';
+import type { BatchRunner, RowInput, RowResult } from './runner.ts';
+import type { TokenizerHolder } from './tokenizer-holder.ts';
+
+/** Tokenization slower than this gets an event on the batch assembly span. */
+export const SLOW_TOKENIZATION_MS = 20;
+
+export interface InferenceDeps {
+  tracer: Tracer;
+  meter: Meter;
+  assets: ModelAssets;
+  pool: InferencePool;
+  runner: BatchRunner;
+  tokenizers: TokenizerHolder;
+  hooks: InferenceFaultHooks;
+  batch: { maxSize: number; maxWaitMs: number };
+  maxSeqLen: number;
+  maxInputChars: number;
+}
+
+export function inferRequestSchema(featureDim: number, maxInputChars: number) {
+  return z.object({
+    text: z.string().min(1).max(maxInputChars),
+    features: z.array(z.number().finite()).length(featureDim),
+  }).strict();
+}
+
+const epochMs = (perfNow: number): number => performance.timeOrigin + perfNow;
+
+/** POST /infer: batch assembly (tokenize, wait for a batch) then inference on the device. */
+export function inferenceApp(d: InferenceDeps): express.Express {
+  const schema = inferRequestSchema(d.assets.featureDim, d.maxInputChars);
+  const batcher = new DynamicBatcher<RowInput, RowResult>({ ...d.batch, run: (rows) => d.runner.run(rows) });
+  const stageMs = d.meter.createHistogram(Metrics.stageDurationMs, { unit: 'ms', description: 'Duration of each pipeline stage' });
+  const queueWait = d.meter.createHistogram(Metrics.queueWaitMs, { unit: 'ms' });
+  const forwardPass = d.meter.createHistogram(Metrics.forwardPassMs, { unit: 'ms' });
+  const tokenizerInits = d.meter.createCounter(Metrics.tokenizerInits);
+
+  const app = express();
+  app.use(express.json({ limit: '1mb' }));
+  app.use(extractTraceContext);
+  app.post('/infer', async (req, res, next) => {
+    const fired = new Set<string>();
+    try {
+      const parsed = schema.safeParse(req.body);
+      if (!parsed.success) {
+        const i = parsed.error.issues[0]!;
+        throw new HttpError(400, `invalid /infer body: ${i.path.join('.') || '(root)'}: ${i.message}`, i.path.join('.'));
+      }
+      const { text, features } = parsed.data;
+
+      // Batch assembly: tokenizer (rebuilt here when it was discarded), then the batch wait.
+      const assemblyStart = performance.now();
+      const assembly = d.tracer.startSpan(Spans.batchAssembly);
+      const assemblyCtx = trace.setSpan(context.active(), assembly);
+      let outcome;
+      let tokens: number;
+      try {
+        d.hooks.beforeTokenize?.(fired);
+        const { loaded } = await d.tokenizers.get((build) =>
+          d.tracer.startActiveSpan(Spans.tokenizerInit, {}, assemblyCtx, async (span) => {
+            try {
+              const t = await build();
+              span.setAttribute(Attr.tokenizerLoadMs, round(t.loadMs));
+              span.setAttribute(Attr.tokenizerVocabSize, t.vocabSize);
+              tokenizerInits.add(1);
+              return t;
+            } catch (err) {
+              throw markSpanError(span, err);
+            } finally {
+              span.end();
+            }
+          }),
+        );
+        const t0 = performance.now();
+        const enc = encodeBatch(loaded.tokenizer, [text], d.maxSeqLen);
+        const tokenizeMs = performance.now() - t0;
+        tokens = enc.lengths[0] ?? 0;
+        if (tokenizeMs > SLOW_TOKENIZATION_MS) {
+          assembly.addEvent(Events.slowTokenization, { [EventAttr.durationMs]: round(tokenizeMs) });
+        }
+        assembly.setAttribute(Attr.tokensInput, tokens);
+        assembly.setAttribute(Attr.tokensTruncated, enc.truncated[0] ?? false);
+        const ids = Array.from(enc.inputIds.subarray(0, tokens), Number);
+        outcome = await batcher.submit({ ids, features });
+        assembly.setAttribute(Attr.batchSize, outcome.batchSize);
+        assembly.setAttribute(Attr.batchWaitMs, round(outcome.batchWaitMs));
+      } catch (err) {
+        throw markSpanError(assembly, err);
+      } finally {
+        assembly.end(outcome ? epochMs(outcome.dispatchedAt) : undefined);
+        stageMs.record((outcome?.dispatchedAt ?? performance.now()) - assemblyStart, { stage: 'batch_assembly' });
+      }
+
+      // Inference: the span starts when the batch is dispatched and covers the slot wait and forward pass.
+      const span = d.tracer.startSpan(Spans.inference, { startTime: epochMs(outcome.dispatchedAt) });
+      let row: RowResult;
+      try {
+        row = await outcome.result;
+        d.hooks.afterPermit?.(row.queued, fired);
+        span.setAttributes({
+          [Attr.batchSize]: row.batchSize,
+          [Attr.batchMaxSeqLen]: row.maxSeqLen,
+          [Attr.modelVersion]: d.assets.version,
+          [Attr.deviceType]: d.pool.provider,
+          [Attr.deviceId]: d.pool.deviceId,
+          [Attr.queueWaitMs]: round(row.queueWaitMs),
+          [Attr.forwardPassMs]: round(row.forwardPassMs),
+          [Attr.modelLoadState]: row.coldRun ? ModelLoadState.cold : ModelLoadState.warm,
+        });
+        if (row.queueWaitMs > HIGH_QUEUE_WAIT_MS) {
+          span.addEvent(Events.highQueueWait, { [EventAttr.queueWaitMs]: round(row.queueWaitMs), [EventAttr.batchSize]: row.batchSize });
+        }
+        queueWait.record(row.queueWaitMs);
+        forwardPass.record(row.forwardPassMs, { [Attr.batchSize]: row.batchSize });
+      } catch (err) {
+        throw markSpanError(span, err);
+      } finally {
+        span.end();
+      }
+      stageMs.record(row.queueWaitMs + row.forwardPassMs, { stage: 'inference' });
+
+      const decoded = serializeOutput(decodeOutput(row.logits, 0, d.runner.numLabels, tokens, d.assets.version, d.assets.labels));
+      const output = d.hooks.corruptOutput ? d.hooks.corruptOutput(decoded, fired) : decoded;
+      if (fired.size) res.setHeader(FAULTS_HEADER, [...fired].join(','));
+      res.json({ output, tokens, model_version: d.assets.version, device: d.pool.provider });
+    } catch (err) {
+      if (fired.size) res.setHeader(FAULTS_HEADER, [...fired].join(','));
+      next(err);
+    }
+  });
+  return app;
+}
+
+export function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

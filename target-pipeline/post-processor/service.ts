@@ -1,0 +1,74 @@
+import { type Meter, type Tracer } from '@opentelemetry/api';
+import express from 'express';
+import { z } from 'zod';
+import { FAULTS_HEADER, faultsHeaderValue, parseFaultsHeader } from '../../faults/wire.ts';
+import { Attr, EventAttr, Events, Metrics, Spans } from '../semconv.ts';
+import { HttpError, markSpanError } from '../service/errors.ts';
+import { postJson } from '../service/upstream.ts';
+import { extractTraceContext } from '../telemetry/http.ts';
+import { postProcess } from './retry.ts';
+
+export interface PostProcessorDeps {
+  tracer: Tracer;
+  meter: Meter;
+  inferenceUrl: string;
+  maxAttempts: number;
+  timeoutMs: number;
+}
+
+const body = z.object({
+  output: z.string().max(1_000_000),
+  reinvoke: z.object({ text: z.string().min(1), features: z.array(z.number()) }).strict(),
+}).strict();
+
+/**
+ * POST /postprocess: parse and validate the model output against its JSON Schema;
+ * repair what can be derived, re-invoke the model otherwise; at most maxAttempts.
+ */
+export function postProcessorApp(d: PostProcessorDeps): express.Express {
+  const attemptsHist = d.meter.createHistogram(Metrics.validationAttempts, { description: 'Validation attempts per output' });
+  const stageMs = d.meter.createHistogram(Metrics.stageDurationMs, { unit: 'ms' });
+  const app = express();
+  app.use(express.json({ limit: '2mb' }));
+  app.use(extractTraceContext);
+  app.post('/postprocess', async (req, res, next) => {
+    const parsed = body.safeParse(req.body);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0]!;
+      next(new HttpError(400, `invalid /postprocess body: ${i.path.join('.') || '(root)'}: ${i.message}`, i.path.join('.')));
+      return;
+    }
+    const fired = new Set<string>();
+    await d.tracer.startActiveSpan(Spans.postProcessing, async (span) => {
+      const started = performance.now();
+      try {
+        const outcome = await postProcess(parsed.data.output, async () => {
+          const r = await postJson<{ output: string }>(`${d.inferenceUrl}/infer`, parsed.data.reinvoke, d.timeoutMs);
+          for (const f of parseFaultsHeader(r.headers.get(FAULTS_HEADER))) fired.add(f);
+          return r.data.output;
+        }, { maxAttempts: d.maxAttempts });
+        for (const f of outcome.failures) {
+          span.addEvent(Events.validationFailed, { [EventAttr.attempt]: f.attempt, [EventAttr.reason]: f.reason, [EventAttr.field]: f.field || 'unknown' });
+        }
+        span.setAttribute(Attr.validationAttempts, outcome.attempts);
+        span.setAttribute(Attr.outputValid, outcome.value !== undefined);
+        span.setAttribute(Attr.outputRequiredRepair, outcome.attempts > 1 && outcome.value !== undefined);
+        attemptsHist.record(outcome.attempts);
+        if (fired.size) res.setHeader(FAULTS_HEADER, faultsHeaderValue(fired));
+        if (!outcome.value) {
+          const last = outcome.failures.at(-1);
+          throw new HttpError(502, `model output failed validation after ${outcome.attempts} attempts (last: ${last?.reason ?? 'unknown'} at ${last?.field ?? 'unknown'})`);
+        }
+        res.json({ value: outcome.value, attempts: outcome.attempts });
+      } catch (err) {
+        markSpanError(span, err);
+        if (fired.size && !res.headersSent) res.setHeader(FAULTS_HEADER, faultsHeaderValue(fired));
+        next(err);
+      } finally {
+        stageMs.record(performance.now() - started, { stage: 'post_processing' });
+        span.end();
+      }
+    });
+  });
+  return app;
+}

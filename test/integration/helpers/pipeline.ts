@@ -1,0 +1,58 @@
+import path from 'node:path';
+import { launchPipeline, type RunningPipeline } from '../../../target-pipeline/launch.ts';
+import type { RunningStack } from '../../../stack/provider.ts';
+import { REPO_ROOT } from '../../../stack/tools.ts';
+import { TEST_PORT_OFFSET } from './stack.ts';
+
+export const TEST_ADMIN_TOKEN = 'integration-test-token-0123456789';
+
+/** Pipeline ports for tests, shifted like the stack's. */
+export function testPipelineEnv(stack: RunningStack, extra: Record<string, string> = {}): Record<string, string> {
+  const o = TEST_PORT_OFFSET;
+  return {
+    HARNESS_OTLP_HTTP_URL: stack.endpoints.otlpHttpUrl,
+    GATEWAY_PORT: String(8080 + o),
+    FEATURE_EXTRACTOR_PORT: String(8081 + o),
+    INFERENCE_PORT: String(8082 + o),
+    POST_PROCESSOR_PORT: String(8083 + o),
+    ADMIN_PORT: String(9180 + o),
+    FEATURE_EXTRACTOR_ADMIN_PORT: String(9181 + o),
+    INFERENCE_ADMIN_PORT: String(9182 + o),
+    // Shared across test files: the store is built once and reused.
+    FEATURE_DB_PATH: path.join(REPO_ROOT, '.runs/feature-store.sqlite'),
+    FAULT_INJECTION: 'on',
+    FAULT_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    ...extra,
+  };
+}
+
+export function startTestPipeline(stack: RunningStack, extra: Record<string, string> = {}): Promise<RunningPipeline> {
+  return launchPipeline({ env: testPipelineEnv(stack, extra), logDir: path.join(stack.config.runDir, 'logs') });
+}
+
+export interface PredictBody {
+  model?: string;
+  input?: string;
+  feature_ids?: string[];
+  client_id?: string;
+  [k: string]: unknown;
+}
+
+export function predictBody(over: PredictBody = {}): PredictBody {
+  return {
+    model: 'intent-encoder',
+    input: 'my card was charged twice for the same order, please refund one of them',
+    feature_ids: ['user-000001', 'user-000002'],
+    client_id: 'it-client',
+    ...over,
+  };
+}
+
+export async function admin(p: RunningPipeline, method: string, pathName: string, body?: unknown, token = TEST_ADMIN_TOKEN): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${p.adminUrl}${pathName}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: await res.json() };
+}
