@@ -19,7 +19,7 @@ export const PIPELINE_DEFAULTS = {
   MODEL_NAME: 'intent-encoder',
   ASSETS_DIR: path.join(REPO_ROOT, 'target-pipeline/assets/generated'),
   FEATURE_DB_PATH: path.join(REPO_ROOT, '.runs/feature-store.sqlite'),
-  FEATURE_ENTITIES: 3000,
+  FEATURE_ENTITIES: 2000,
   /** Long enough that a warmed cache stays warm for a whole scenario. */
   FEATURE_CACHE_TTL_MS: 600_000,
   FEATURE_CACHE_MAX_ENTRIES: 10_000,

@@ -3,7 +3,7 @@
  * when FNV-1a-64(salt || trace id bytes) <= MaxUint64 * ratio. Knowing the function
  * lets a test predict exactly which fast traces the 3% baseline keeps, so sampling
  * assertions are exact instead of statistical (and cannot flake).
- * Source: processor/tailsamplingprocessor/internal/sampling/probabilistic.go (v0.161.0).
+ * Source: processor/tailsamplingprocessor/internal/sampling/probabilistic.go (v0.159.0).
  */
 
 export const DEFAULT_HASH_SALT = 'default-hash-seed';

@@ -28,7 +28,7 @@ const DAY_S = 86_400;
 /** Rows per INSERT statement: fewer native calls per row, well under SQLite's bind limit. */
 const INSERT_BATCH_ROWS = 64;
 const COLUMNS_PER_ROW = 6;
-/** Chance that an event lands minutes after the entity's previous one (session bursts). */
+/** A burst event lands at most this long after the entity's previous event (a session). */
 const BURST_MAX_GAP_S = 900;
 
 export interface StoreSize {

@@ -16,6 +16,12 @@ const MAX_REPAIR_STEPS = 8;
 const DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const NON_NEGATIVE_INTEGER = /^(?:0|[1-9]\d*)$/;
 
+/**
+ * Serialise in the schema's key order (a replacer list applies at every depth, and the
+ * top_k entries' keys are a subset), so a derived field lands where the decoder puts it.
+ */
+const KEY_ORDER = Object.keys(OUTPUT_SCHEMA.properties);
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
@@ -38,7 +44,7 @@ export function repairOutput(text: string, failure: ValidationFailure): string |
   }
   for (let step = 0; step < MAX_REPAIR_STEPS; step++) {
     const result = validateValue(doc);
-    if (result.ok) return JSON.stringify(doc);
+    if (result.ok) return JSON.stringify(doc, KEY_ORDER);
     if (!fixOne(doc, result)) return undefined;
   }
   return undefined;

@@ -52,7 +52,7 @@ export function postProcessorApp(d: PostProcessorDeps): express.Express {
         }
         span.setAttribute(Attr.validationAttempts, outcome.attempts);
         span.setAttribute(Attr.outputValid, outcome.value !== undefined);
-        span.setAttribute(Attr.outputRequiredRepair, outcome.attempts > 1 && outcome.value !== undefined);
+        span.setAttribute(Attr.outputRequiredRepair, outcome.requiredRepair);
         attemptsHist.record(outcome.attempts);
         if (fired.size) res.setHeader(FAULTS_HEADER, faultsHeaderValue(fired));
         if (!outcome.value) {

@@ -60,12 +60,12 @@ export function validateValue(value: unknown): ValidationResult {
   if (validateSchema(value)) return { ok: true, value };
   const error = validateSchema.errors?.[0];
   if (error === undefined) return { ok: false, reason: 'invalid', field: UNKNOWN_FIELD, message: 'schema validation failed' };
-  const field = fieldOf(error);
+  const extra = (error.params as { additionalProperty?: string }).additionalProperty;
   return {
     ok: false,
     reason: REASON_BY_KEYWORD[error.keyword] ?? 'invalid',
-    field,
-    message: `${field === UNKNOWN_FIELD ? 'output' : field} ${error.message ?? 'is invalid'}`,
+    field: fieldOf(error),
+    message: `${error.instancePath || 'output'} ${error.message ?? 'is invalid'}${extra === undefined ? '' : ` ('${extra}')`}`,
   };
 }
 

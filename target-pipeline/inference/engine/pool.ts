@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type {
-  ExecutionProvider, FromWorker, ProviderFailure, RunRequest, WorkerInit,
+  ExecutionProvider, ExitRequest, FromWorker, ProviderFailure, RunRequest, WorkerInit,
 } from './protocol.ts';
 
 export interface InferencePoolOptions {
@@ -62,6 +62,8 @@ interface Job {
 interface Slot {
   id: number;
   worker: Worker;
+  /** Settles when the thread has ended, whatever the reason. */
+  exited: Promise<void>;
   job: Job | undefined;
   /** Set when the pool ends the worker itself, so its exit is not taken for a crash. */
   stopping: boolean;
@@ -96,7 +98,7 @@ export class InferencePool {
     this.provider = provider;
     this.deviceId = provider === 'cpu' ? 'cpu' : GPU_DEVICE_ID;
     this.modelLoadMs = modelLoadMs;
-    this.nextWorkerId = first.id + 1;
+    this.nextWorkerId = options.workers;
     this.adopt(first);
   }
 
@@ -118,7 +120,7 @@ export class InferencePool {
     const failed = rest.find((r) => r.status === 'rejected');
     if (failed) {
       await Promise.all([first.slot, ...rest.flatMap((r) => (r.status === 'fulfilled' ? [r.value.slot] : []))]
-        .map((s) => s.worker.terminate()));
+        .map(stopWorker));
       throw (failed as PromiseRejectedResult).reason;
     }
 
@@ -169,7 +171,7 @@ export class InferencePool {
     const slot = this.slots.find((s) => s.id === workerId);
     if (!slot) throw new Error(`inference pool has no worker ${workerId}`);
     this.crashed(slot, new Error(`inference worker ${workerId} was killed`));
-    await slot.worker.terminate();
+    await stopWorker(slot);
   }
 
   /** Fails queued batches and terminates every worker. */
@@ -183,7 +185,7 @@ export class InferencePool {
       s.job?.reject(new Error(`inference pool closed while worker ${s.id} was running the batch`));
       s.job = undefined;
     }
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    await Promise.all(slots.map(stopWorker));
   }
 
   private adopt(slot: Slot): void {
@@ -243,7 +245,7 @@ export class InferencePool {
         workerId, modelPath: this.options.modelPath, providers: [this.provider], intraOpThreads: this.intraOpThreads,
       });
       if (this.closed) {
-        await started.slot.worker.terminate();
+        await stopWorker(started.slot);
         return;
       }
       this.adopt(started.slot);
@@ -256,6 +258,16 @@ export class InferencePool {
   }
 }
 
+/**
+ * Ends a worker without Worker.terminate(), which aborts the process when it lands
+ * inside session.run (see ExitRequest): the worker exits itself after its current batch.
+ */
+function stopWorker(slot: Slot): Promise<void> {
+  slot.stopping = true;
+  slot.worker.postMessage({ type: 'exit' } satisfies ExitRequest);
+  return slot.exited;
+}
+
 interface StartedWorker {
   slot: Slot;
   provider: ExecutionProvider;
@@ -266,21 +278,32 @@ interface StartedWorker {
 function startWorker(init: WorkerInit): Promise<StartedWorker> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_URL, { workerData: init, name: `inference-${init.workerId}` });
+    const exited = new Promise<void>((done) => worker.once('exit', () => done()));
+    // Only our own listeners may go: removeAllListeners() would also drop the Worker's
+    // internal ones and silently stop message delivery.
+    const detach = (): void => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
     const fail = (err: Error): void => {
-      worker.removeAllListeners();
+      detach();
       worker.on('error', () => {}); // an unheard 'error' event would crash the process
-      void worker.terminate();
+      void worker.terminate(); // safe: a worker that never got ready has run nothing
       reject(err);
     };
-    worker.once('message', (msg: FromWorker) => {
-      worker.removeAllListeners();
+    const onMessage = (msg: FromWorker): void => {
       if (msg.type === 'ready') {
-        resolve({ slot: { id: init.workerId, worker, job: undefined, stopping: false }, provider: msg.provider, failures: msg.failures });
+        detach();
+        resolve({ slot: { id: init.workerId, worker, exited, job: undefined, stopping: false }, provider: msg.provider, failures: msg.failures });
       } else {
         fail(new Error(`inference worker ${init.workerId} could not start: ${msg.type === 'init-failed' ? msg.message : `unexpected ${msg.type}`}`));
       }
-    });
-    worker.once('error', (err) => fail(new Error(`inference worker ${init.workerId} failed while starting: ${err.message}`)));
-    worker.once('exit', (code) => fail(new Error(`inference worker ${init.workerId} exited with code ${code} while starting`)));
+    };
+    const onError = (err: Error): void => fail(new Error(`inference worker ${init.workerId} failed while starting: ${err.message}`));
+    const onExit = (code: number): void => fail(new Error(`inference worker ${init.workerId} exited with code ${code} while starting`));
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
   });
 }

@@ -39,7 +39,17 @@ export interface RunRequest {
   featureDim: number;
 }
 
-export type ToWorker = RunRequest;
+/**
+ * Asks the worker to end itself once its current batch (if any) is done. Needed
+ * because Worker.terminate() while onnxruntime is inside session.run aborts the whole
+ * process (an uncaught Napi::Error in the binding); exiting from the worker's own JS
+ * guarantees no native run is in progress.
+ */
+export interface ExitRequest {
+  type: 'exit';
+}
+
+export type ToWorker = RunRequest | ExitRequest;
 
 export type FromWorker =
   | { type: 'ready'; provider: ExecutionProvider; failures: ProviderFailure[]; sessionMs: number }

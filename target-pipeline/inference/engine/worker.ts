@@ -95,8 +95,14 @@ async function main(): Promise<void> {
     return;
   }
   const { session, provider, failures } = created;
+  let inFlight: Promise<void> = Promise.resolve();
   port?.on('message', (msg: ToWorker) => {
-    run(session, msg).catch((err: unknown) => post({ type: 'run-failed', id: msg.id, message: errorMessage(err) }));
+    if (msg.type === 'exit') {
+      // Never exit while session.run may be executing: see ExitRequest.
+      void inFlight.then(() => session.release()).finally(() => process.exit(0));
+      return;
+    }
+    inFlight = run(session, msg).catch((err: unknown) => post({ type: 'run-failed', id: msg.id, message: errorMessage(err) }));
   });
   post({ type: 'ready', provider, failures, sessionMs: performance.now() - started });
 }
