@@ -64,6 +64,7 @@ interface Slot {
   worker: Worker;
   /** Settles when the thread has ended, whatever the reason. */
   exited: Promise<void>;
+  alive: boolean;
   job: Job | undefined;
   /** Set when the pool ends the worker itself, so its exit is not taken for a crash. */
   stopping: boolean;
@@ -164,17 +165,18 @@ export class InferencePool {
   }
 
   /**
-   * Ends a worker abruptly, as a native crash would: its in-flight batch fails and a
-   * replacement starts. For fault injection and tests.
+   * Ends a worker abruptly, as a crash would: its in-flight batch fails at once. For
+   * fault injection and tests; resolves when the worker is gone and its replacement
+   * is serving.
    */
   async killWorker(workerId: number): Promise<void> {
     const slot = this.slots.find((s) => s.id === workerId);
     if (!slot) throw new Error(`inference pool has no worker ${workerId}`);
-    this.crashed(slot, new Error(`inference worker ${workerId} was killed`));
-    await stopWorker(slot);
+    const replaced = this.crashed(slot, new Error(`inference worker ${workerId} was killed`));
+    await Promise.all([stopWorker(slot), replaced]);
   }
 
-  /** Fails queued batches and terminates every worker. */
+  /** Fails queued and in-flight batches and stops every worker (each once its current run returns). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -189,10 +191,15 @@ export class InferencePool {
   }
 
   private adopt(slot: Slot): void {
-    this.slots.push(slot);
     slot.worker.on('message', (msg: FromWorker) => this.onMessage(slot, msg));
-    slot.worker.on('error', (err) => this.crashed(slot, err));
-    slot.worker.on('exit', (code) => this.crashed(slot, new Error(`inference worker ${slot.id} exited with code ${code}`)));
+    slot.worker.on('error', (err) => void this.crashed(slot, err));
+    slot.worker.on('exit', (code) => void this.crashed(slot, new Error(`inference worker ${slot.id} exited with code ${code}`)));
+    if (!slot.alive) {
+      // Died between getting ready and joining the pool (create() awaits the other workers).
+      void this.crashed(slot, new Error(`inference worker ${slot.id} exited before joining the pool`));
+      return;
+    }
+    this.slots.push(slot);
     this.dispatch();
   }
 
@@ -225,17 +232,20 @@ export class InferencePool {
     this.dispatch();
   }
 
-  /** Fails the worker's batch, drops the worker and starts a replacement; idempotent per worker. */
-  private crashed(slot: Slot, cause: Error): void {
-    if (slot.stopping) return;
+  /**
+   * Fails the worker's batch, drops the worker and starts a replacement; idempotent per
+   * worker. Returns when the replacement has joined (or failed to start).
+   */
+  private crashed(slot: Slot, cause: Error): Promise<void> {
+    if (slot.stopping) return Promise.resolve();
     slot.stopping = true;
     const index = this.slots.indexOf(slot);
     if (index >= 0) this.slots.splice(index, 1);
     const job = slot.job;
     slot.job = undefined;
     job?.reject(new Error(`inference worker ${slot.id} crashed while running a ${job.batch.batchSize}x${job.batch.seqLen} batch: ${cause.message}`));
-    if (this.closed) return;
-    void this.replace();
+    if (this.closed) return Promise.resolve();
+    return this.replace();
   }
 
   private async replace(): Promise<void> {
@@ -278,7 +288,11 @@ interface StartedWorker {
 function startWorker(init: WorkerInit): Promise<StartedWorker> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_URL, { workerData: init, name: `inference-${init.workerId}` });
-    const exited = new Promise<void>((done) => worker.once('exit', () => done()));
+    let slot: Slot | undefined;
+    const exited = new Promise<void>((done) => worker.once('exit', () => {
+      if (slot) slot.alive = false;
+      done();
+    }));
     // Only our own listeners may go: removeAllListeners() would also drop the Worker's
     // internal ones and silently stop message delivery.
     const detach = (): void => {
@@ -295,7 +309,10 @@ function startWorker(init: WorkerInit): Promise<StartedWorker> {
     const onMessage = (msg: FromWorker): void => {
       if (msg.type === 'ready') {
         detach();
-        resolve({ slot: { id: init.workerId, worker, exited, job: undefined, stopping: false }, provider: msg.provider, failures: msg.failures });
+        // Until the pool adopts it, a crash must not surface as an unheard 'error' event.
+        worker.on('error', () => {});
+        slot = { id: init.workerId, worker, exited, alive: true, job: undefined, stopping: false };
+        resolve({ slot, provider: msg.provider, failures: msg.failures });
       } else {
         fail(new Error(`inference worker ${init.workerId} could not start: ${msg.type === 'init-failed' ? msg.message : `unexpected ${msg.type}`}`));
       }
