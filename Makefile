@@ -32,7 +32,7 @@ tools: $(TOOL_BINS) ## Build k6, Tempo and the Collector from their Go modules (
 	docker/build/tools.sh tempo
 .tools/otelcol-$(OTELCOL_VERSION)/otelcol-harness: docker/otelcol/builder.yaml
 	docker/build/tools.sh otelcol
-.tools/k6-$(K6_VERSION)/k6:
+.tools/k6-$(K6_VERSION)/k6: docker/k6/wrapper/go.mod
 	docker/build/tools.sh k6
 
 .PHONY: assets

@@ -5,7 +5,15 @@ import { assertPortFree } from './ports.ts';
 import { ManagedProcess } from './process.ts';
 import { endpointsFor, type RunningStack, type StackProvider } from './provider.ts';
 import { REPO_ROOT, requireTool } from './tools.ts';
-import { waitForHttpOk } from './wait.ts';
+import { waitFor, waitForHttpOk } from './wait.ts';
+
+export const COLLECTOR_READY_LINE = 'Everything is ready';
+
+/** The first error the Collector logged, which is why it will not become ready. */
+function firstErrorLine(logFile: string): string | undefined {
+  const line = fs.readFileSync(logFile, 'utf8').split('\n').find((l) => /\terror\t/.test(l));
+  return line ? `the Collector logged an error: ${line.slice(0, 400)}` : undefined;
+}
 
 export const TEMPO_CONFIG = path.join(REPO_ROOT, 'docker/tempo/tempo.yaml');
 export const COLLECTOR_CONFIG = path.join(REPO_ROOT, 'docker/otelcol/config.yaml');
@@ -61,6 +69,12 @@ export class LocalStackProvider implements StackProvider {
       const health = `http://${cfg.host}:${cfg.ports.COLLECTOR_HEALTH_PORT}/`;
       await waitForHttpOk(health, {
         what: `the Collector healthy at ${health}`, timeoutMs: cfg.readyTimeoutMs, abortIf: () => collector.deathReason(),
+      });
+      // The health endpoint answers before the pipelines start; a bad processor config
+      // only shows afterwards. Ready means the Collector said so and is still running.
+      await waitFor(() => (fs.readFileSync(collector.logFile, 'utf8').includes(COLLECTOR_READY_LINE) ? true : undefined), {
+        what: `the Collector to start every pipeline (log: ${collector.logFile})`, timeoutMs: cfg.readyTimeoutMs,
+        abortIf: () => collector.deathReason() ?? firstErrorLine(collector.logFile),
       });
       stack.readyMs = Math.round(performance.now() - t0);
       return stack;

@@ -87,7 +87,8 @@ export class TempoClient {
   async searchPage(q: string, range: TimeRange, limit = DEFAULT_SEARCH_LIMIT, spss = 10): Promise<SearchHit[]> {
     const qs = new URLSearchParams({ q, start: String(Math.floor(range.start)), end: String(Math.ceil(range.end)), limit: String(limit), spss: String(spss) });
     const out = await this.getJson<{ traces?: SearchHit[] }>(`/api/search?${qs}`);
-    return out.traces ?? [];
+    // Tempo drops leading zeros from trace ids in search results; ids elsewhere are 32 digits.
+    return (out.traces ?? []).map((t) => ({ ...t, traceID: normalizeTraceId(t.traceID) }));
   }
 
   /**
@@ -119,7 +120,9 @@ export class TempoClient {
     const body = await res.text();
     if (!res.ok) throw new TempoError(`Tempo trace ${traceId} (tenant ${this.tenant}) answered ${res.status}: ${body.slice(0, 300)}`, res.status);
     const parsed = JSON.parse(body) as { trace?: OtlpTrace } & OtlpTrace;
-    return parsed.trace ?? (parsed.resourceSpans ? parsed : undefined);
+    const t = parsed.trace ?? parsed;
+    // Tempo can answer 200 with an empty trace while the spans are still on their way.
+    return t.resourceSpans?.length ? t : undefined;
   }
 
   /** TraceQL metrics over a range (e.g. `{...} | avg_over_time(span.x)`). */
@@ -157,6 +160,10 @@ export function attrsToRecord(attrs: OtlpAttribute[] | undefined): Record<string
     else if (v.boolValue !== undefined) out[a.key] = v.boolValue;
   }
   return out;
+}
+
+export function normalizeTraceId(id: string): string {
+  return id.toLowerCase().padStart(32, '0');
 }
 
 /** Tempo's v2 API gives ids as base64; the rest of the harness uses lowercase hex. */

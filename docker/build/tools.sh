@@ -10,6 +10,8 @@ source "$root/docker/build/versions.env"
 tools="$root/.tools"
 mkdir -p "$tools"
 export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:--buildvcs=false}" GOTOOLCHAIN=local
+# Only the proxy: "direct" would try the modules' own hosts, which are not reachable here.
+export GOPROXY="${GOPROXY_OVERRIDE:-https://proxy.golang.org}"
 
 command -v go >/dev/null || { echo "tools: 'go' is not on PATH; install Go >= 1.26 (https://go.dev/dl)" >&2; exit 2; }
 
@@ -19,10 +21,12 @@ elapsed() { printf '[tools] %s ready in %ss: %s (%s)\n' "$1" "$2" "$3" "$(du -h 
 build_k6() {
   local dest="$tools/k6-$K6_VERSION"
   [[ -x "$dest/k6" ]] && { echo "[tools] k6 $K6_VERSION: reusing $dest/k6"; return; }
-  step "building k6 $K6_VERSION from go.k6.io/k6/v2"
+  step "building k6 $K6_VERSION through docker/k6/wrapper"
   local t0=$SECONDS
   mkdir -p "$dest.tmp"
-  GOBIN="$dest.tmp" go install -trimpath -ldflags='-s -w' "go.k6.io/k6/v2@$K6_VERSION"
+  grep -q "go.k6.io/k6/v2 $K6_VERSION" "$root/docker/k6/wrapper/go.mod" || {
+    echo "tools: docker/k6/wrapper/go.mod does not pin k6 $K6_VERSION (versions.env); update both together" >&2; exit 2; }
+  (cd "$root/docker/k6/wrapper" && go build -trimpath -ldflags='-s -w' -o "$dest.tmp/k6" go.k6.io/k6/v2)
   mv "$dest.tmp" "$dest"
   elapsed k6 $((SECONDS - t0)) "$dest/k6"
 }

@@ -82,11 +82,15 @@ describe('walking skeleton', () => {
     // Every trace first lands in full; then sampled must hold the slow one and exactly the predicted fast ones.
     await waitFor(async () => {
       const got = await full.searchAll('{ name = "skeleton.work" }', range());
-      return [slow, ...fast].every((id) => got.has(id)) ? true : undefined;
+      const missing = [slow, ...fast].filter((id) => !got.has(id));
+      if (missing.length) throw new Error(`${missing.length} missing of ${got.size} found, e.g. ${missing.slice(0, 3).join(", ")}; found e.g. ${[...got.keys()].slice(0, 3).join(", ")}`);
+      return true;
     }, { what: `all ${fast.length + 1} traces in tenant full`, timeoutMs: TRACE_WAIT_MS });
     const kept = await waitFor(async () => {
       const got = await sampled.searchAll('{ name = "skeleton.work" }', range());
-      return got.has(slow) && [...expectedFast].every((id) => got.has(id)) ? got : undefined;
+      const missing = [slow, ...expectedFast].filter((id) => !got.has(id));
+      if (missing.length) throw new Error(`${missing.length} of the expected kept traces missing, e.g. ${missing.slice(0, 3).join(', ')}`);
+      return got;
     }, { what: 'the slow trace and the predicted baseline traces in tenant sampled', timeoutMs: TRACE_WAIT_MS });
 
     const keptFast = fast.filter((id) => kept.has(id));
