@@ -3,6 +3,9 @@ import type { Express, NextFunction, Request, Response } from 'express';
 import type { Telemetry } from '../telemetry/sdk.ts';
 import { HttpError, toError } from './errors.ts';
 
+/** Upper bound on the final span and metric flush at shutdown. */
+export const TELEMETRY_FLUSH_TIMEOUT_MS = 3_000;
+
 export interface ServiceHandle {
   server: Server;
   port: number;
@@ -67,7 +70,12 @@ export function runService(opts: {
       } catch (err) {
         console.error(`${opts.name}: close hook failed: ${toError(err).message}`);
       }
-      await opts.telemetry.shutdown().catch((err) => console.error(`${opts.name}: telemetry flush failed: ${toError(err).message}`));
+      // Flush what is buffered, but do not hang on a Collector that is gone.
+      const flushed = await Promise.race([
+        opts.telemetry.shutdown().then(() => true, (err) => (console.error(`${opts.name}: telemetry flush failed: ${toError(err).message}`), false)),
+        new Promise<false>((r) => setTimeout(() => r(false), TELEMETRY_FLUSH_TIMEOUT_MS).unref()),
+      ]);
+      if (!flushed) console.error(`${opts.name}: telemetry not fully flushed within ${TELEMETRY_FLUSH_TIMEOUT_MS} ms`);
       process.exit(0);
     };
     process.once('SIGTERM', () => void drain('SIGTERM'));

@@ -17,6 +17,7 @@ import { Metrics, ResourceAttr } from '../semconv.ts';
 export const SPAN_EXPORT_DELAY_MS = 200;
 export const SPAN_QUEUE_SIZE = 16_384;
 export const METRIC_EXPORT_INTERVAL_MS = 2_000;
+export const EXPORT_TIMEOUT_MS = 2_000;
 /** Latency buckets (ms) for the per-stage histograms: cache hits (<2 ms) to cold starts (seconds). */
 export const LATENCY_BUCKETS_MS = [1, 2, 5, 10, 20, 50, 100, 200, 300, 500, 800, 1200, 2000, 5000];
 export const ATTEMPT_BUCKETS = [1, 2, 3, 4];
@@ -51,13 +52,13 @@ export function startTelemetry(opts: TelemetryOptions): Telemetry {
   }
   const base = opts.otlpHttpUrl.replace(/\/+$/, '');
   const spanProcessor = new BatchSpanProcessor({
-    exporter: new OTLPTraceExporter({ url: `${base}/v1/traces` }),
+    exporter: new OTLPTraceExporter({ url: `${base}/v1/traces`, timeoutMillis: EXPORT_TIMEOUT_MS }),
     scheduledDelayMillis: SPAN_EXPORT_DELAY_MS,
     maxQueueSize: SPAN_QUEUE_SIZE,
     maxExportBatchSize: 512,
   });
   const metricReader = new PeriodicExportingMetricReader({
-    exporter: new OTLPMetricExporter({ url: `${base}/v1/metrics` }),
+    exporter: new OTLPMetricExporter({ url: `${base}/v1/metrics`, timeoutMillis: EXPORT_TIMEOUT_MS }),
     exportIntervalMillis: METRIC_EXPORT_INTERVAL_MS,
   });
   const sdk = new NodeSDK({

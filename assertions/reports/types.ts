@@ -1,0 +1,36 @@
+import type { FaultVerdict, KeptUnfaulted, Mismatch } from '../verdict/compute.ts';
+import type { WaterfallRow } from './waterfall.ts';
+
+export interface StageBreakdown {
+  stage: string;
+  faulted_median_ms: number | null;
+  unfaulted_median_ms: number | null;
+}
+
+/** verdict.json: the run's figures, the per-fault verdicts, and every failed criterion. */
+export interface ScenarioVerdict {
+  scenario: string;
+  question: string;
+  pass: boolean;
+  short: boolean;
+  requests: number;
+  faulted: number;
+  recall: number | null;
+  precision: number | null;
+  survival_faulted: number | null;
+  survival_faulted_seed: number | null;
+  kept_unfaulted_ratio: number;
+  kept_unfaulted: KeptUnfaulted;
+  detection_query: string | Record<string, string>;
+  duration_s: number;
+  per_fault: FaultVerdict[];
+  baseline_matches?: Record<string, number>;
+  retention: { harness: number; seed: number };
+  failures: Mismatch[];
+  waterfall: { trace_id: string; faults: string[]; rows: WaterfallRow[] } | null;
+  stages: StageBreakdown[];
+  device: string;
+  k6: { exit_code: number | null; http_reqs?: number; p95_ms?: number; p99_ms?: number; dropped_iterations?: number };
+  timings: Record<string, number>;
+  fault_counters: unknown;
+}

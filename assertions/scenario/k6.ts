@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ManagedProcess } from '../../stack/process.ts';
+import { REPO_ROOT, requireTool } from '../../stack/tools.ts';
+import type { ScenarioSpec } from './config.ts';
+
+export interface K6Result {
+  exitCode: number | null;
+  /** k6's --summary-export JSON, when it wrote one. */
+  summary: Record<string, any> | undefined;
+  logFile: string;
+}
+
+/** k6's exit code when thresholds failed (it still ran the whole load). */
+export const K6_THRESHOLDS_FAILED = 99;
+
+/**
+ * Runs the scenario's k6 script against the pipeline; k6's own metrics go to the
+ * Collector through the built-in OpenTelemetry output.
+ */
+export async function runK6(spec: ScenarioSpec, opts: {
+  gatewayUrl: string; adminUrl: string; token: string; otlpHttpUrl: string; runDir: string;
+}): Promise<K6Result> {
+  const k6 = requireTool('k6');
+  const summaryFile = path.join(opts.runDir, 'k6-summary.json');
+  const otlp = new URL(opts.otlpHttpUrl);
+  const proc = ManagedProcess.start({
+    name: 'k6',
+    command: k6,
+    args: ['run', '--out', 'opentelemetry', '--summary-export', summaryFile, '--no-color', path.join(REPO_ROOT, 'scenarios', `${spec.name}.ts`)],
+    env: {
+      ...process.env,
+      K6_NO_USAGE_REPORT: 'true',
+      GATEWAY_URL: opts.gatewayUrl,
+      ADMIN_URL: opts.adminUrl,
+      FAULT_ADMIN_TOKEN: opts.token,
+      RATE: String(spec.rate),
+      WARMUP_S: String(spec.warmup_s),
+      FAULT_S: String(spec.fault_s),
+      K6_OTEL_EXPORTER_PROTOCOL: 'http/protobuf',
+      K6_OTEL_HTTP_EXPORTER_ENDPOINT: otlp.host,
+      K6_OTEL_HTTP_EXPORTER_INSECURE: 'true',
+      K6_OTEL_METRIC_PREFIX: 'k6_',
+      K6_OTEL_SERVICE_NAME: 'k6',
+      K6_OTEL_EXPORT_INTERVAL: '2s',
+      K6_OTEL_FLUSH_INTERVAL: '1s',
+    },
+    cwd: REPO_ROOT,
+    logDir: path.join(opts.runDir, 'logs'),
+  });
+  const exit = await proc.exited;
+  let summary: Record<string, any> | undefined;
+  try {
+    summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
+  } catch {
+    summary = undefined;
+  }
+  return { exitCode: exit.code, summary, logFile: proc.logFile };
+}

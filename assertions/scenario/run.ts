@@ -1,0 +1,212 @@
+/**
+ * One scenario, end to end, with the testbed's lifecycle: start the backend (Tempo and
+ * the Collector), start the pipeline, prime it, run the load (k6), stop the load, wait
+ * for the traces (by their ids, never by a clock), validate against the ledger, report,
+ * stop everything.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { AdminClient } from '../../faults/admin/client.ts';
+import type { LedgerEntry } from '../../faults/ledger.ts';
+import { FAULT_NAMES, type FaultName } from '../../faults/wire.ts';
+import { loadStackConfig, type StackConfig } from '../../stack/config.ts';
+import { LocalStackProvider } from '../../stack/local.ts';
+import type { RunningStack } from '../../stack/provider.ts';
+import { REPO_ROOT } from '../../stack/tools.ts';
+import { launchPipeline, type RunningPipeline } from '../../target-pipeline/launch.ts';
+import { Spans } from '../../target-pipeline/semconv.ts';
+import type { ScenarioVerdict } from '../reports/types.ts';
+import { waterfall } from '../reports/waterfall.ts';
+import { spansOf, TempoClient, type TimeRange } from '../tempo/client.ts';
+import { matchedBy, settledKeptSet, waitForAllTraces } from '../verdict/collect.ts';
+import { faultVerdict, judge, keptUnfaulted, type FaultVerdict } from '../verdict/compute.ts';
+import type { ScenarioSpec } from './config.ts';
+import { runK6, K6_THRESHOLDS_FAILED } from './k6.ts';
+import { primePipeline } from './prime.ts';
+
+export const TRACE_WAIT_MS = 90_000;
+export const STAGE_SAMPLE = 30;
+export const TENANTS = { full: 'full', seed: 'sampled', harness: 'sampled-harness' } as const;
+
+/** Raised when the harness itself (not an assertion) failed: exit code 2. */
+export class HarnessError extends Error {
+  override name = 'HarnessError';
+}
+
+export interface RunOptions {
+  /** Environment for the stack and the pipeline (ports...), on top of process.env. */
+  env?: NodeJS.ProcessEnv;
+  pipelineEnv?: Record<string, string>;
+  log?: (line: string) => void;
+  /** Start the stack; tests pass their own provider settings. */
+  stackConfig?: StackConfig;
+}
+
+export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Promise<ScenarioVerdict> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const t0 = performance.now();
+  const timings: Record<string, number> = {};
+  const mark = (k: string, since: number) => (timings[k] = Math.round(performance.now() - since));
+  const cfg = opts.stackConfig ?? loadStackConfig({ ...process.env, ...opts.env, TAIL_DECISION_WAIT: spec.decision_wait });
+  let stack: RunningStack | undefined;
+  let pipeline: RunningPipeline | undefined;
+  try {
+    let t = performance.now();
+    log(`[${spec.name}] starting Tempo and the Collector (run folder ${path.relative(REPO_ROOT, cfg.runDir)})`);
+    stack = await new LocalStackProvider().start(cfg);
+    mark('stack_ready_ms', t);
+    const token = randomBytes(18).toString('hex');
+    t = performance.now();
+    log(`[${spec.name}] starting the pipeline`);
+    pipeline = await launchPipeline({
+      env: { HARNESS_OTLP_HTTP_URL: stack.endpoints.otlpHttpUrl, FAULT_INJECTION: 'on', FAULT_ADMIN_TOKEN: token, ...opts.pipelineEnv },
+      logDir: path.join(cfg.runDir, 'logs'),
+    });
+    mark('pipeline_ready_ms', t);
+    const admin = new AdminClient(pipeline.adminUrl, token);
+    t = performance.now();
+    await primePipeline(pipeline.gatewayUrl, spec.entities, pipeline.config.MODEL_NAME);
+    await admin.reset();
+    const cursor = (await readLedger(admin, 0)).at(-1)?.seq ?? 0;
+    mark('prime_ms', t);
+
+    t = performance.now();
+    const loadStart = Date.now();
+    log(`[${spec.name}] k6: ${spec.rate}/s, ${spec.warmup_s} s warm-up then ${spec.fault_s} s with ${Object.keys(spec.faults).join(', ') || 'no fault'}`);
+    const k6 = await runK6(spec, { gatewayUrl: pipeline.gatewayUrl, adminUrl: pipeline.adminUrl, token, otlpHttpUrl: stack.endpoints.otlpHttpUrl, runDir: cfg.runDir });
+    mark('k6_ms', t);
+    if (k6.exitCode !== 0 && k6.exitCode !== K6_THRESHOLDS_FAILED) {
+      throw new HarnessError(`k6 failed (exit ${k6.exitCode}); see ${k6.logFile}`);
+    }
+    const counters = await admin.status();
+    const entries = await readLedger(admin, cursor);
+    if (entries.length === 0) throw new HarnessError('the ledger recorded no request during the load');
+    const lastTs = Math.max(...entries.map((e) => e.ts + e.latency_ms));
+    const range: TimeRange = { start: Math.floor(loadStart / 1000) - 5, end: Math.ceil(Date.now() / 1000) + 5 };
+
+    const full = new TempoClient(stack.endpoints.tempoUrl, TENANTS.full);
+    t = performance.now();
+    log(`[${spec.name}] waiting for ${entries.length} traces in Tempo`);
+    await waitForAllTraces(full, entries.map((e) => e.trace_id), range, TRACE_WAIT_MS);
+    mark('traces_searchable_ms', t);
+    const notBefore = lastTs + parseDuration(spec.decision_wait) + 2_000;
+    t = performance.now();
+    const [keptHarness, keptSeed] = await Promise.all([
+      settledKeptSet(full.forTenant(TENANTS.harness), range, notBefore, TRACE_WAIT_MS),
+      settledKeptSet(full.forTenant(TENANTS.seed), range, notBefore, TRACE_WAIT_MS),
+    ]);
+    mark('sampling_settled_ms', t);
+
+    const faultsInScope = (Object.keys(spec.faults) as FaultName[]);
+    const perFault: FaultVerdict[] = [];
+    for (const f of faultsInScope) {
+      perFault.push(faultVerdict(f, spec.detection[f], entries, await matchedBy(full, spec.detection[f], range), keptHarness, keptSeed));
+    }
+    let baselineMatches: Record<string, number> | undefined;
+    if (faultsInScope.length === 0) {
+      baselineMatches = {};
+      const ids = new Set(entries.map((e) => e.trace_id));
+      for (const f of FAULT_NAMES) baselineMatches[f] = [...await matchedBy(full, spec.detection[f], range)].filter((id) => ids.has(id)).length;
+    }
+    const kept = keptUnfaulted(entries, keptHarness);
+    const failures = judge(perFault, kept, spec.min_faulted, baselineMatches);
+    const faulted = entries.filter((e) => e.faults.length > 0);
+    const runIds = new Set(entries.map((e) => e.trace_id));
+    const keptShare = (s: Set<string>) => [...s].filter((id) => runIds.has(id)).length / entries.length;
+
+    const wf = await waterfallFor(full, spec, faulted);
+    const stages = await stageBreakdown(full, entries);
+    const sumOver = <K extends 'faulted' | 'true_positives' | 'matched'>(k: K) => perFault.reduce((a, v) => a + v[k], 0);
+    const verdict: ScenarioVerdict = {
+      scenario: spec.name,
+      question: spec.question,
+      pass: failures.length === 0,
+      short: spec.short,
+      requests: entries.length,
+      faulted: faulted.length,
+      recall: perFault.length ? sumOver('true_positives') / Math.max(1, sumOver('faulted')) : null,
+      precision: perFault.length ? sumOver('true_positives') / Math.max(1, sumOver('matched')) : null,
+      survival_faulted: perFault.length ? Math.min(...perFault.map((v) => v.survival_faulted)) : null,
+      survival_faulted_seed: perFault.length ? Math.min(...perFault.map((v) => v.survival_faulted_seed)) : null,
+      kept_unfaulted_ratio: kept.ratio,
+      kept_unfaulted: kept,
+      detection_query: perFault.length === 1 ? perFault[0]!.detection_query : Object.fromEntries((perFault.length ? faultsInScope : FAULT_NAMES).map((f) => [f, spec.detection[f]])),
+      duration_s: (performance.now() - t0) / 1000,
+      per_fault: perFault,
+      ...(baselineMatches ? { baseline_matches: baselineMatches } : {}),
+      retention: { harness: keptShare(keptHarness), seed: keptShare(keptSeed) },
+      failures,
+      waterfall: wf,
+      stages,
+      device: stages.length ? await deviceOf(full, entries[0]!.trace_id) : 'unknown',
+      k6: {
+        exit_code: k6.exitCode,
+        http_reqs: k6.summary?.metrics?.http_reqs?.count,
+        p95_ms: k6.summary?.metrics?.http_req_duration?.['p(95)'],
+        p99_ms: k6.summary?.metrics?.http_req_duration?.['p(99)'],
+        dropped_iterations: k6.summary?.metrics?.dropped_iterations?.count ?? 0,
+      },
+      timings,
+      fault_counters: counters.faults.filter((f) => f.enabled || Object.values(f.counters).some((n) => n > 0)).map((f) => ({ name: f.name, counters: f.counters })),
+    };
+    return verdict;
+  } finally {
+    const t = performance.now();
+    await pipeline?.stop();
+    await stack?.stop();
+    timings.stop_ms = Math.round(performance.now() - t);
+  }
+}
+
+async function readLedger(admin: AdminClient, after: number): Promise<LedgerEntry[]> {
+  const out: LedgerEntry[] = [];
+  let cursor = after;
+  for (;;) {
+    const page = await admin.ledger(cursor, 10_000);
+    out.push(...page.entries);
+    if (page.entries.length === 0) return out;
+    cursor = page.next;
+  }
+}
+
+function parseDuration(d: string): number {
+  const m = /^(\d+)(ms|s)$/.exec(d);
+  if (!m) throw new HarnessError(`bad duration '${d}'`);
+  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+}
+
+/** The slowest faulted trace; in a mixed run, the slowest of those hit by the most faults. */
+async function waterfallFor(full: TempoClient, spec: ScenarioSpec, faulted: LedgerEntry[]): Promise<ScenarioVerdict['waterfall']> {
+  if (faulted.length === 0) return null;
+  const most = Math.max(...faulted.map((e) => e.faults.length));
+  const pick = faulted.filter((e) => e.faults.length === most).sort((a, b) => b.latency_ms - a.latency_ms)[0]!;
+  const trace = await full.traceById(pick.trace_id);
+  return trace ? { trace_id: pick.trace_id, faults: pick.faults, rows: waterfall(trace) } : null;
+}
+
+async function deviceOf(full: TempoClient, traceId: string): Promise<string> {
+  const t = await full.traceById(traceId);
+  const inf = t && spansOf(t).find((s) => s.name === Spans.inference);
+  const a = inf?.attributes?.find((x) => x.key === 'ml.device.type');
+  return a?.value.stringValue ?? 'unknown';
+}
+
+/** Median duration of each span name over a sample of faulted and unfaulted traces. */
+async function stageBreakdown(full: TempoClient, entries: LedgerEntry[]): Promise<ScenarioVerdict['stages']> {
+  const sample = (xs: LedgerEntry[]) => xs.filter((_, i) => i % Math.max(1, Math.floor(xs.length / STAGE_SAMPLE)) === 0).slice(0, STAGE_SAMPLE);
+  const collect = async (xs: LedgerEntry[]) => {
+    const by = new Map<string, number[]>();
+    for (const e of sample(xs)) {
+      const t = await full.traceById(e.trace_id);
+      for (const s of t ? spansOf(t) : []) {
+        const d = Number(BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano)) / 1e6;
+        by.set(s.name, [...(by.get(s.name) ?? []), d]);
+      }
+    }
+    return by;
+  };
+  const f = await collect(entries.filter((e) => e.faults.length > 0));
+  const u = await collect(entries.filter((e) => e.faults.length === 0));
+  const median = (xs: number[] | undefined) => (xs && xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : null);
+  return Object.values(Spans).filter((n) => f.has(n) || u.has(n)).map((n) => ({ stage: n, faulted_median_ms: median(f.get(n)), unfaulted_median_ms: median(u.get(n)) }));
+}

@@ -1,0 +1,121 @@
+/**
+ * The verdict, computed from two sets of facts: the ledger (which requests were really
+ * faulted, out of band) and what Tempo returned (which traces the detection query
+ * matched, which traces each sampled tenant kept). Pure functions: unit-tested alone.
+ */
+import type { LedgerEntry } from '../../faults/ledger.ts';
+import type { FaultName } from '../../faults/wire.ts';
+import { probabilisticKeeps } from '../sampling/probabilistic.ts';
+
+export const PASS_RECALL = 0.99;
+export const PASS_PRECISION = 0.99;
+export const PASS_SURVIVAL = 1.0;
+export const BASELINE_PERCENT = 3;
+/** The seed's latency policy: traces over it are kept whatever else they are. */
+export const LATENCY_POLICY_MS = 800;
+/** z for the kept-ratio check: 4 standard deviations, so a correct run fails about once in 16,000. */
+export const KEPT_RATIO_Z = 4;
+
+export interface Mismatch {
+  path: string;
+  expected: string;
+  actual: string;
+}
+
+export interface FaultVerdict {
+  fault: FaultName;
+  detection_query: string;
+  faulted: number;
+  matched: number;
+  true_positives: number;
+  recall: number;
+  precision: number;
+  /** Faulted traces kept by the harness policy set (tenant sampled-harness): the pass criterion. */
+  survival_faulted: number;
+  /** Faulted traces kept by the seed's five policies (tenant sampled). */
+  survival_faulted_seed: number;
+  missed: string[];
+  false_positives: string[];
+  lost_by_harness: string[];
+}
+
+export interface KeptUnfaulted {
+  unfaulted: number;
+  kept: number;
+  ratio: number;
+  /** Share expected: the 3% hash, plus the unfaulted requests that were slow or failed. */
+  expected_ratio: number;
+  /** Unfaulted traces the baseline hash says must be kept, and were not. */
+  predicted_missing: string[];
+  within_tolerance: boolean;
+}
+
+const SAMPLE = 10;
+const ratio = (a: number, b: number): number => (b === 0 ? 1 : a / b);
+
+export function faultVerdict(
+  fault: FaultName, query: string, entries: LedgerEntry[], matched: Set<string>, keptHarness: Set<string>, keptSeed: Set<string>,
+): FaultVerdict {
+  const runIds = new Set(entries.map((e) => e.trace_id));
+  const faulted = entries.filter((e) => e.faults.includes(fault)).map((e) => e.trace_id);
+  const faultedSet = new Set(faulted);
+  const matchedInRun = [...matched].filter((id) => runIds.has(id));
+  const tp = matchedInRun.filter((id) => faultedSet.has(id));
+  return {
+    fault,
+    detection_query: query,
+    faulted: faulted.length,
+    matched: matchedInRun.length,
+    true_positives: tp.length,
+    recall: ratio(tp.length, faulted.length),
+    precision: ratio(tp.length, matchedInRun.length),
+    survival_faulted: ratio(faulted.filter((id) => keptHarness.has(id)).length, faulted.length),
+    survival_faulted_seed: ratio(faulted.filter((id) => keptSeed.has(id)).length, faulted.length),
+    missed: faulted.filter((id) => !matched.has(id)).slice(0, SAMPLE),
+    false_positives: matchedInRun.filter((id) => !faultedSet.has(id)).slice(0, SAMPLE),
+    lost_by_harness: faulted.filter((id) => !keptHarness.has(id)).slice(0, SAMPLE),
+  };
+}
+
+/** The unfaulted share the sampled tenant kept, against what the policies predict. */
+export function keptUnfaulted(entries: LedgerEntry[], kept: Set<string>): KeptUnfaulted {
+  const unfaulted = entries.filter((e) => e.faults.length === 0);
+  const n = unfaulted.length;
+  const keptCount = unfaulted.filter((e) => kept.has(e.trace_id)).length;
+  const forced = unfaulted.filter((e) => e.status >= 500 || e.latency_ms >= LATENCY_POLICY_MS);
+  const p = BASELINE_PERCENT / 100;
+  const expected = n === 0 ? 0 : (forced.length + (n - forced.length) * p) / n;
+  const sd = Math.sqrt(Math.max(n, 1) * p * (1 - p));
+  const predicted = unfaulted.filter((e) => probabilisticKeeps(e.trace_id, BASELINE_PERCENT));
+  const predictedMissing = predicted.filter((e) => !kept.has(e.trace_id)).map((e) => e.trace_id);
+  return {
+    unfaulted: n,
+    kept: keptCount,
+    ratio: ratio(keptCount, n),
+    expected_ratio: expected,
+    predicted_missing: predictedMissing.slice(0, SAMPLE),
+    within_tolerance: n === 0 || Math.abs(keptCount - expected * n) <= KEPT_RATIO_Z * sd + 1,
+  };
+}
+
+/** Every failed criterion as {path, expected, actual}, all reported together. */
+export function judge(verdicts: FaultVerdict[], kept: KeptUnfaulted, minFaulted: number, baselineMatches?: Record<string, number>): Mismatch[] {
+  const out: Mismatch[] = [];
+  for (const v of verdicts) {
+    const at = (k: string) => `${v.fault}.${k}`;
+    if (v.faulted < minFaulted) out.push({ path: at('faulted'), expected: `>= ${minFaulted}`, actual: String(v.faulted) });
+    if (v.recall < PASS_RECALL) out.push({ path: at('recall'), expected: `>= ${PASS_RECALL}`, actual: v.recall.toFixed(4) });
+    if (v.precision < PASS_PRECISION) out.push({ path: at('precision'), expected: `>= ${PASS_PRECISION}`, actual: v.precision.toFixed(4) });
+    if (v.survival_faulted < PASS_SURVIVAL) out.push({ path: at('survival_faulted'), expected: '1.0', actual: v.survival_faulted.toFixed(4) });
+  }
+  for (const [fault, n] of Object.entries(baselineMatches ?? {})) {
+    if (n > 0) out.push({ path: `baseline.${fault}.matches`, expected: '0', actual: String(n) });
+  }
+  if (kept.predicted_missing.length > 0) {
+    out.push({ path: 'kept_unfaulted.predicted_by_hash', expected: 'every trace the 3% hash selects', actual: `${kept.predicted_missing.length} missing, e.g. ${kept.predicted_missing[0]}` });
+  }
+  if (!kept.within_tolerance) {
+    out.push({ path: 'kept_unfaulted_ratio', expected: `${(kept.expected_ratio * 100).toFixed(2)}% +- ${KEPT_RATIO_Z} sd`, actual: `${(kept.ratio * 100).toFixed(2)}%` });
+  }
+  return out;
+}
