@@ -7,6 +7,9 @@ import { endpointsFor, type RunningStack, type StackProvider } from './provider.
 import { REPO_ROOT, requireTool } from './tools.ts';
 import { waitFor, waitForHttpOk } from './wait.ts';
 
+/** Tempo gets this long after SIGTERM; the run's data is not needed once the verdict is written. */
+export const TEMPO_STOP_GRACE_MS = 3_000;
+
 export const COLLECTOR_READY_LINE = 'Everything is ready';
 
 /** The first error the Collector logged, which is why it will not become ready. */
@@ -56,6 +59,8 @@ export class LocalStackProvider implements StackProvider {
       const tempo = ManagedProcess.start({
         name: 'tempo', command: tempoBin, args: [`-config.file=${TEMPO_CONFIG}`, '-config.expand-env=true'],
         env, logDir, detached: this.detached,
+        stopGraceMs: TEMPO_STOP_GRACE_MS,
+        slowStopReason: 'after queries, Tempo 3.0 can spend its whole graceful-shutdown time completing live-store blocks; a run folder is not reused',
       });
       started.push(tempo);
       await waitForHttpOk(`${endpoints.tempoUrl}/ready`, {

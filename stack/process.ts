@@ -17,6 +17,10 @@ export interface ProcessSpec {
   logDir: string;
   /** Keep running after this Node process exits (make stack-up). Default false. */
   detached?: boolean;
+  /** SIGTERM-to-SIGKILL grace for this process (default STOP_GRACE_MS). */
+  stopGraceMs?: number;
+  /** Why a kill after the grace period is expected, so it is not reported as a problem. */
+  slowStopReason?: string;
 }
 
 export interface ExitInfo {
@@ -36,10 +40,16 @@ export class ManagedProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<ExitInfo>;
   exit: ExitInfo | undefined;
+  /** How long the last stop() took, for the run's timings. */
+  stopMs: number | undefined;
   private readonly keepAfterExit: boolean;
+  private readonly graceMs: number;
+  private readonly slowStopReason: string | undefined;
 
   private constructor(spec: ProcessSpec) {
     this.name = spec.name;
+    this.graceMs = spec.stopGraceMs ?? STOP_GRACE_MS;
+    this.slowStopReason = spec.slowStopReason;
     this.keepAfterExit = spec.detached ?? false;
     fs.mkdirSync(spec.logDir, { recursive: true });
     this.logFile = path.join(spec.logDir, `${spec.name}.log`);
@@ -85,14 +95,19 @@ export class ManagedProcess {
   }
 
   /** SIGTERM to the group, SIGKILL after the grace period; resolves once it is gone. */
-  async stop(graceMs = STOP_GRACE_MS): Promise<ExitInfo> {
+  async stop(graceMs = this.graceMs): Promise<ExitInfo> {
     if (this.exit) return this.exit;
+    const t0 = performance.now();
     signalGroup(this.child.pid, 'SIGTERM');
-    const timer = setTimeout(() => signalGroup(this.child.pid, 'SIGKILL'), graceMs);
+    const timer = setTimeout(() => {
+      if (!this.slowStopReason) process.stderr.write(`[harness] ${this.name} did not stop within ${graceMs} ms of SIGTERM; killing it (log: ${this.logFile})\n`);
+      signalGroup(this.child.pid, 'SIGKILL');
+    }, graceMs);
     try {
       return await this.exited;
     } finally {
       clearTimeout(timer);
+      this.stopMs = Math.round(performance.now() - t0);
     }
   }
 }

@@ -15,6 +15,7 @@ const tunables = {
   ids_per_request: z.number().int().min(1).max(32),
   decision_wait: z.string().regex(/^\d+(ms|s)$/),
   min_faulted: z.number().int().min(0),
+  max_error_rate: z.number().min(0).max(1),
 };
 const fileSchema = z.object({
   $comment: z.string().optional(),
@@ -38,6 +39,7 @@ export interface ScenarioSpec {
   ids_per_request: number;
   decision_wait: string;
   min_faulted: number;
+  max_error_rate: number;
   /** The detection query of every fault (all four are checked against a baseline run). */
   detection: Record<FaultName, string>;
   short: boolean;
@@ -99,6 +101,7 @@ export function loadScenario(name: string, opts: { short?: boolean; env?: NodeJS
     ids_per_request: merged.ids_per_request,
     decision_wait: merged.decision_wait,
     min_faulted: env.data.MIN_FAULTED ?? (short ? SHORT.min_faulted : merged.min_faulted),
+    max_error_rate: merged.max_error_rate,
     detection: f.detection as Record<FaultName, string>,
     short,
   };

@@ -1,0 +1,173 @@
+/**
+ * With each fault enabled, do the affected requests (by the ledger) show that fault's
+ * natural signal in their traces, and the unaffected ones not? And does DELETE /faults
+ * bring latency back to the baseline?
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LedgerEntry } from '../../faults/ledger.ts';
+import { attrsToRecord, spansOf, TempoClient, type OtlpSpan } from '../../assertions/tempo/client.ts';
+import type { LocalRunningStack } from '../../stack/local.ts';
+import { waitFor } from '../../stack/wait.ts';
+import type { RunningPipeline } from '../../target-pipeline/launch.ts';
+import { Attr, Events, Spans } from '../../target-pipeline/semconv.ts';
+import { admin, predictBody, startTestPipeline } from './helpers/pipeline.ts';
+import { startTestStack } from './helpers/stack.ts';
+
+const ENTITIES = 40;
+const LATENCY_TOLERANCE = 0.05;
+
+let stack: LocalRunningStack;
+let pipeline: RunningPipeline;
+let full: TempoClient;
+let baselineMedian = 0;
+
+const entity = (i: number) => `user-${String(i % ENTITIES).padStart(6, '0')}`;
+
+async function send(n: number, concurrency = 1, offset = 0): Promise<LedgerEntry[]> {
+  const before = (await admin(pipeline, 'GET', '/ledger?after=0&limit=10000')).json;
+  const cursor = before.entries.at(-1)?.seq ?? 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      const res = await fetch(`${pipeline.gatewayUrl}/predict`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(predictBody({ feature_ids: [entity(i + offset)] })),
+      });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return (await admin(pipeline, 'GET', `/ledger?after=${cursor}&limit=10000`)).json.entries;
+}
+
+async function spansFor(e: LedgerEntry): Promise<(OtlpSpan & { serviceName: string })[]> {
+  return waitFor(async () => {
+    const t = await full.traceById(e.trace_id);
+    const spans = t ? spansOf(t) : [];
+    return spans.some((s) => s.name === Spans.pipelineRequest) && spans.some((s) => s.name === Spans.postProcessing) ? spans : undefined;
+  }, { what: `trace ${e.trace_id} complete in tenant full`, timeoutMs: 60_000 });
+}
+
+const attr = (spans: OtlpSpan[], name: string, key: string) => attrsToRecord(spans.find((s) => s.name === name)?.attributes)[key];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function prime(): Promise<void> {
+  const res = await fetch(`${pipeline.gatewayUrl}/predict`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(predictBody({ feature_ids: Array.from({ length: 32 }, (_, i) => entity(i)) })),
+  });
+  expect(res.status).toBe(200);
+  await send(ENTITIES);
+}
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  pipeline = await startTestPipeline(stack);
+  full = new TempoClient(stack.endpoints.tempoUrl, 'full');
+  await prime();
+  baselineMedian = median((await send(60)).map((e) => e.latency_ms));
+});
+
+afterAll(async () => {
+  await pipeline?.stop();
+  await stack?.stop();
+});
+
+describe('each fault shows its natural signal on the affected requests only', () => {
+  it('cache-eviction: affected requests fall back to the store (db_fallback, cache misses); others hit the cache', async () => {
+    const on = await admin(pipeline, 'PUT', '/faults/cache-eviction', { mode: 'fraction', fraction: 0.5, seed: 7 });
+    expect(on.status).toBe(200);
+    expect(on.json.counters.entries_evicted).toBeGreaterThan(0);
+    const entries = await send(24);
+    await admin(pipeline, 'DELETE', '/faults');
+    const hit = entries.filter((e) => e.faults.includes('cache-eviction'));
+    expect(hit.length).toBeGreaterThan(0);
+    expect(hit.length).toBeLessThan(entries.length);
+    for (const e of entries) {
+      const spans = await spansFor(e);
+      const faulted = e.faults.includes('cache-eviction');
+      expect(spans.some((s) => s.name === Spans.dbFallback), `${e.trace_id} db_fallback`).toBe(faulted);
+      expect(Number(attr(spans, Spans.featureExtraction, Attr.featuresCacheMisses)) > 0).toBe(faulted);
+    }
+  });
+
+  it('gpu-starvation: queued requests wait longer than their forward pass; requests before it did not', async () => {
+    const before = await send(6);
+    const on = await admin(pipeline, 'PUT', '/faults/gpu-starvation', { slots: 1, competing_jobs: 2, competing_batch_size: 8, competing_seq_len: 64 });
+    expect(on.status).toBe(200);
+    const entries = await send(16, 2);
+    const status = await admin(pipeline, 'GET', '/faults');
+    await admin(pipeline, 'DELETE', '/faults');
+    expect(status.json.faults.find((f: { name: string }) => f.name === 'gpu-starvation').counters.competing_batches).toBeGreaterThan(0);
+    const hit = entries.filter((e) => e.faults.includes('gpu-starvation'));
+    expect(hit.length).toBeGreaterThan(entries.length / 2);
+    for (const e of [...before, ...entries]) {
+      const spans = await spansFor(e);
+      const q = Number(attr(spans, Spans.inference, Attr.queueWaitMs));
+      const f = Number(attr(spans, Spans.inference, Attr.forwardPassMs));
+      expect(q > f, `${e.trace_id}: queue ${q} ms vs forward ${f} ms, faults ${e.faults}`).toBe(e.faults.includes('gpu-starvation'));
+    }
+  });
+
+  it('output-corruption: corrupted requests need >= 2 validation attempts, with failure events, and still answer 200', async () => {
+    expect((await admin(pipeline, 'PUT', '/faults/output-corruption', { rate: 0.5, seed: 3 })).status).toBe(200);
+    const entries = await send(20);
+    await admin(pipeline, 'DELETE', '/faults');
+    expect(entries.every((e) => e.status === 200)).toBe(true);
+    const hit = entries.filter((e) => e.faults.includes('output-corruption'));
+    expect(hit.length).toBeGreaterThan(0);
+    for (const e of entries) {
+      const spans = await spansFor(e);
+      const attempts = Number(attr(spans, Spans.postProcessing, Attr.validationAttempts));
+      const events = spans.find((s) => s.name === Spans.postProcessing)?.events?.filter((ev) => ev.name === Events.validationFailed) ?? [];
+      expect(attempts >= 2, `${e.trace_id}: ${attempts} attempts`).toBe(e.faults.includes('output-corruption'));
+      expect(events.length > 0).toBe(e.faults.includes('output-corruption'));
+    }
+  });
+
+  it('tokenizer-reload: exactly the requests that rebuilt the tokenizer carry a tokenizer_init span', async () => {
+    expect((await admin(pipeline, 'PUT', '/faults/tokenizer-reload', { every_n: 3 })).status).toBe(200);
+    const entries = await send(15);
+    const status = await admin(pipeline, 'GET', '/faults');
+    await admin(pipeline, 'DELETE', '/faults');
+    expect(entries.filter((e) => e.faults.includes('tokenizer-reload'))).toHaveLength(5);
+    expect(status.json.faults.find((f: { name: string }) => f.name === 'tokenizer-reload').counters.rebuilds).toBeGreaterThanOrEqual(5);
+    for (const e of entries) {
+      const spans = await spansFor(e);
+      expect(spans.some((s) => s.name === Spans.tokenizerInit), e.trace_id).toBe(e.faults.includes('tokenizer-reload'));
+    }
+  });
+});
+
+describe('admin API through the running pipeline', () => {
+  it('should reject every bad knob with 400 naming the field and the allowed range', async () => {
+    const cases: [string, unknown, string, RegExp][] = [
+      ['cache-eviction', { fraction: 2 }, 'fraction', /> 0 and <= 1/],
+      ['gpu-starvation', { slots: 0 }, 'slots', /from 1 to 2/],
+      ['output-corruption', { rate: -0.1 }, 'rate', /from 0 to 1/],
+      ['tokenizer-reload', { every_n: 'often' }, 'every_n', /integer from 0 to/],
+    ];
+    for (const [fault, knobs, field, msg] of cases) {
+      const r = await admin(pipeline, 'PUT', `/faults/${fault}`, knobs);
+      expect(r.status, fault).toBe(400);
+      expect(r.json.field).toBe(field);
+      expect(r.json.error).toMatch(msg);
+    }
+    const status = await admin(pipeline, 'GET', '/faults');
+    expect(status.json.faults.every((f: { enabled: boolean }) => !f.enabled)).toBe(true);
+  });
+
+  it('should refuse a request without the token', async () => {
+    expect((await admin(pipeline, 'GET', '/faults', undefined, '')).status).toBe(401);
+  });
+});
+
+describe('reset', () => {
+  it('should bring latency back within 5% of the baseline median after DELETE /faults', async () => {
+    await prime();
+    const after = median((await send(60)).map((e) => e.latency_ms));
+    expect(Math.abs(after - baselineMedian) / baselineMedian, `baseline ${baselineMedian} ms, after reset ${after} ms`).toBeLessThanOrEqual(LATENCY_TOLERANCE);
+  });
+});
