@@ -7,10 +7,9 @@ import { TEST_PORT_OFFSET } from './stack.ts';
 export const TEST_ADMIN_TOKEN = 'integration-test-token-0123456789';
 
 /** Pipeline ports for tests, shifted like the stack's. */
-export function testPipelineEnv(stack: RunningStack, extra: Record<string, string> = {}): Record<string, string> {
+export function testPipelinePorts(): Record<string, string> {
   const o = TEST_PORT_OFFSET;
   return {
-    HARNESS_OTLP_HTTP_URL: stack.endpoints.otlpHttpUrl,
     GATEWAY_PORT: String(8080 + o),
     FEATURE_EXTRACTOR_PORT: String(8081 + o),
     INFERENCE_PORT: String(8082 + o),
@@ -18,6 +17,13 @@ export function testPipelineEnv(stack: RunningStack, extra: Record<string, strin
     ADMIN_PORT: String(9180 + o),
     FEATURE_EXTRACTOR_ADMIN_PORT: String(9181 + o),
     INFERENCE_ADMIN_PORT: String(9182 + o),
+  };
+}
+
+export function testPipelineEnv(stack: RunningStack, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    HARNESS_OTLP_HTTP_URL: stack.endpoints.otlpHttpUrl,
+    ...testPipelinePorts(),
     // Shared across test files: the store is built once and reused.
     FEATURE_DB_PATH: path.join(REPO_ROOT, '.runs/feature-store.sqlite'),
     FAULT_INJECTION: 'on',
