@@ -1,7 +1,7 @@
 /** ml.feature_extractor: a cache in front of a real SQLite feature store. */
 import { loadPipelineConfig } from '../config.ts';
 import { Services } from '../semconv.ts';
-import { jsonErrors, runService } from '../service/run.ts';
+import { runService } from '../service/run.ts';
 import { telemetryFromEnv } from '../telemetry/env.ts';
 import { FeatureCache } from './cache.ts';
 import { featureApp } from './service.ts';
@@ -20,7 +20,6 @@ const app = featureApp({
   tracer: telemetry.tracer, meter: telemetry.meter, cache, store, featureDim: FEATURE_DIM,
   maxIds: cfg.MAX_FEATURE_IDS, hooks: faults.hooks,
 });
-app.use(jsonErrors(Services.featureExtractor));
 await runService({
   name: Services.featureExtractor, app, host: cfg.PIPELINE_HOST, port: cfg.FEATURE_EXTRACTOR_PORT, telemetry,
   graceMs: cfg.SHUTDOWN_GRACE_MS, extraServers: faults.servers,

@@ -1,7 +1,8 @@
 import { type Meter, type Tracer } from '@opentelemetry/api';
 import express from 'express';
 import { z } from 'zod';
-import { Attr, EventAttr, Events, Metrics, Spans } from '../semconv.ts';
+import { Attr, EventAttr, Events, Metrics, Spans, Services } from '../semconv.ts';
+import { jsonErrors } from '../service/run.ts';
 import { HttpError, markSpanError } from '../service/errors.ts';
 import { extractTraceContext } from '../telemetry/http.ts';
 import { FAULTS_HEADER } from '../../faults/wire.ts';
@@ -110,6 +111,7 @@ export function featureApp(d: FeatureDeps): express.Express {
       }
     });
   });
+  app.use(jsonErrors(Services.featureExtractor));
   return app;
 }
 

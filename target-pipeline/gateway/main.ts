@@ -3,7 +3,7 @@ import { loadPipelineConfig, serviceUrl } from '../config.ts';
 import { Ledger } from '../../faults/ledger.ts';
 import { startAdminApi } from '../../faults/admin/gateway-admin.ts';
 import { Services } from '../semconv.ts';
-import { jsonErrors, runService } from '../service/run.ts';
+import { runService } from '../service/run.ts';
 import { telemetryFromEnv } from '../telemetry/env.ts';
 import { gatewayApp } from './service.ts';
 
@@ -21,7 +21,6 @@ const app = gatewayApp({
     postProcessor: serviceUrl(cfg, cfg.POST_PROCESSOR_PORT),
   },
 });
-app.use(jsonErrors(Services.gateway));
 await runService({
   name: Services.gateway, app, host: cfg.PIPELINE_HOST, port: cfg.GATEWAY_PORT, telemetry,
   graceMs: cfg.SHUTDOWN_GRACE_MS, extraServers: [admin],

@@ -3,7 +3,8 @@ import { SpanStatusCode, type Meter, type Span, type Tracer } from '@opentelemet
 import express, { type Request, type Response } from 'express';
 import type { Ledger } from '../../faults/ledger.ts';
 import { FAULTS_HEADER, parseFaultsHeader, type FaultName } from '../../faults/wire.ts';
-import { Attr, Metrics, Spans } from '../semconv.ts';
+import { Attr, Metrics, Spans, Services } from '../semconv.ts';
+import { jsonErrors } from '../service/run.ts';
 import { HttpError, markSpanError, toError } from '../service/errors.ts';
 import { postJson, UpstreamError } from '../service/upstream.ts';
 import { extractTraceContext, setTraceResponse } from '../telemetry/http.ts';
@@ -70,6 +71,7 @@ export function gatewayApp(d: GatewayDeps): express.Express {
       }
     });
   });
+  app.use(jsonErrors(Services.gateway));
   return app;
 }
 

@@ -2,7 +2,7 @@
 import { loadPipelineConfig } from '../config.ts';
 import { ensureAssets } from '../model/assets.ts';
 import { Attr, ModelLoadState, Services, Spans } from '../semconv.ts';
-import { jsonErrors, runService } from '../service/run.ts';
+import { runService } from '../service/run.ts';
 import { telemetryFromEnv } from '../telemetry/env.ts';
 import { InferencePool } from './engine/pool.ts';
 import { BatchRunner } from './runner.ts';
@@ -41,7 +41,6 @@ const app = inferenceApp({
   batch: { maxSize: cfg.BATCH_MAX_SIZE, maxWaitMs: cfg.BATCH_MAX_WAIT_MS },
   maxSeqLen: Math.min(cfg.MAX_SEQ_LEN, assets.maxSeqLen), maxInputChars: cfg.MAX_INPUT_CHARS,
 });
-app.use(jsonErrors(Services.inference));
 await runService({
   name: Services.inference, app, host: cfg.PIPELINE_HOST, port: cfg.INFERENCE_PORT, telemetry,
   graceMs: cfg.SHUTDOWN_GRACE_MS, extraServers: faults.servers,

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { ModelAssets } from '../model/assets.ts';
 import { decodeOutput, serializeOutput } from '../model/decode.ts';
 import { encodeBatch } from '../model/tokenizer.ts';
-import { Attr, EventAttr, Events, HIGH_QUEUE_WAIT_MS, Metrics, ModelLoadState, Spans } from '../semconv.ts';
+import { Attr, EventAttr, Events, HIGH_QUEUE_WAIT_MS, Metrics, ModelLoadState, Spans, Services } from '../semconv.ts';
+import { jsonErrors } from '../service/run.ts';
 import { HttpError, markSpanError } from '../service/errors.ts';
 import { extractTraceContext } from '../telemetry/http.ts';
 import { DynamicBatcher } from './batcher.ts';
@@ -140,6 +141,7 @@ export function inferenceApp(d: InferenceDeps): express.Express {
       next(err);
     }
   });
+  app.use(jsonErrors(Services.inference));
   return app;
 }
 

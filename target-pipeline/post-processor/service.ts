@@ -2,7 +2,8 @@ import { type Meter, type Tracer } from '@opentelemetry/api';
 import express from 'express';
 import { z } from 'zod';
 import { FAULTS_HEADER, faultsHeaderValue, parseFaultsHeader } from '../../faults/wire.ts';
-import { Attr, EventAttr, Events, Metrics, Spans } from '../semconv.ts';
+import { Attr, EventAttr, Events, Metrics, Spans, Services } from '../semconv.ts';
+import { jsonErrors } from '../service/run.ts';
 import { HttpError, markSpanError } from '../service/errors.ts';
 import { postJson } from '../service/upstream.ts';
 import { extractTraceContext } from '../telemetry/http.ts';
@@ -70,5 +71,6 @@ export function postProcessorApp(d: PostProcessorDeps): express.Express {
       }
     });
   });
+  app.use(jsonErrors(Services.postProcessor));
   return app;
 }

@@ -29,14 +29,6 @@ export function runService(opts: {
   let inFlight = 0;
   let draining = false;
   const idle: (() => void)[] = [];
-  opts.app.use((_req: Request, res: Response, next: NextFunction) => {
-    inFlight++;
-    res.once('close', () => {
-      inFlight--;
-      if (inFlight === 0) idle.splice(0).forEach((f) => f());
-    });
-    next();
-  });
   return new Promise((resolve, reject) => {
     const server = opts.app.listen(opts.port, opts.host, (err?: Error) => {
       if (err) return reject(err);
@@ -44,6 +36,14 @@ export function runService(opts: {
       const port = typeof addr === 'object' && addr ? addr.port : opts.port;
       console.log(`LISTENING ${port}`);
       resolve({ server, port });
+    });
+    // Counted at the server, before any route, so every request in flight is seen by the drain.
+    server.on('request', (_req, res) => {
+      inFlight++;
+      res.once('close', () => {
+        inFlight--;
+        if (inFlight === 0) idle.splice(0).forEach((f) => f());
+      });
     });
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
