@@ -47,7 +47,8 @@ typecheck: deps ## Type-check all TypeScript
 .PHONY: test
 test: deps tools assets ## Type-check, then unit and integration tests (builds what it needs first)
 	npx tsc --noEmit
-	npx vitest run
+	npx vitest run --project unit
+	npx vitest run --project integration
 
 .PHONY: test-unit
 test-unit: deps assets ## Unit tests only (no backend needed)
@@ -73,6 +74,14 @@ stack-status: deps ## Show what stack-up left running
 scenario-%: deps tools assets ## Run one scenario end to end and write reports/<pattern>/ (e.g. make scenario-gpu-queue)
 	@if [ -f scenarios/$*.ts ]; then node assertions/run-scenario.ts $*; \
 	else echo "scenario '$*' is not built yet (known patterns: $(PATTERNS))" >&2; exit 2; fi
+
+.PHONY: bench
+bench: deps tools assets ## Benchmarks: latency at fixed rates, tracing on/off, stage costs; writes reports/bench/
+	node bench/run.ts
+
+.PHONY: scenarios
+scenarios: deps tools assets ## Run all six scenarios (each writes reports/<pattern>/)
+	@rc=0; for p in $(PATTERNS); do node assertions/run-scenario.ts $$p || rc=$$?; done; exit $$rc
 
 .PHONY: clean
 clean: ## Remove run data and reports (keeps the built tools)

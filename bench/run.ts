@@ -1,0 +1,149 @@
+/**
+ * make bench: what does the pipeline cost, stage by stage, and what does tracing cost?
+ * Everything compared is measured side by side in the same run (this machine is shared
+ * and noisy): tracing on and off are two identical pipelines loaded in alternation.
+ * Writes reports/bench/bench.json and bench.md.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { AdminClient } from '../faults/admin/client.ts';
+import { primePipeline } from '../assertions/scenario/prime.ts';
+import { spansOf, TempoClient } from '../assertions/tempo/client.ts';
+import { loadStackConfig } from '../stack/config.ts';
+import { LocalStackProvider } from '../stack/local.ts';
+import { ManagedProcess } from '../stack/process.ts';
+import { REPO_ROOT, requireTool } from '../stack/tools.ts';
+import { waitFor } from '../stack/wait.ts';
+import { launchPipeline, type RunningPipeline } from '../target-pipeline/launch.ts';
+import { cacheVsStore, forwardPass, median } from './micro.ts';
+
+export const RATES = (process.env.BENCH_RATES ?? '10,25,50').split(',').map(Number);
+export const BLOCK_S = Number(process.env.BENCH_BLOCK_S ?? 10);
+export const STAGE_SAMPLE = 60;
+const PORT_OFFSET = 10_000;
+const OUT_DIR = path.join(REPO_ROOT, 'reports/bench');
+
+interface LoadResult { rate: number; tracing: 'on' | 'off'; achieved_rps: number; p50_ms: number; p95_ms: number; p99_ms: number; failed: number; dropped: number }
+
+function pipelinePorts(shift: number): Record<string, string> {
+  const o = PORT_OFFSET + shift;
+  return {
+    GATEWAY_PORT: String(8080 + o), FEATURE_EXTRACTOR_PORT: String(8081 + o), INFERENCE_PORT: String(8082 + o), POST_PROCESSOR_PORT: String(8083 + o),
+    ADMIN_PORT: String(9180 + o), FEATURE_EXTRACTOR_ADMIN_PORT: String(9181 + o), INFERENCE_ADMIN_PORT: String(9182 + o),
+  };
+}
+
+async function k6(gatewayUrl: string, rate: number, runDir: string, label: string): Promise<Omit<LoadResult, 'tracing'>> {
+  const summary = path.join(runDir, `k6-${label}.json`);
+  const p = ManagedProcess.start({
+    name: `k6-${label}`, command: requireTool('k6'), cwd: REPO_ROOT, logDir: path.join(runDir, 'logs'),
+    args: ['run', '--summary-export', summary, '--no-color', path.join(REPO_ROOT, 'bench/load.ts')],
+    env: { ...process.env, K6_NO_USAGE_REPORT: 'true', GATEWAY_URL: gatewayUrl, RATE: String(rate), DURATION: `${BLOCK_S}s` },
+  });
+  await p.exited;
+  const m = JSON.parse(fs.readFileSync(summary, 'utf8')).metrics;
+  return {
+    rate,
+    achieved_rps: (m.http_reqs?.count ?? 0) / BLOCK_S,
+    p50_ms: m.http_req_duration?.med, p95_ms: m.http_req_duration?.['p(95)'], p99_ms: m.http_req_duration?.['p(99)'],
+    failed: Math.round((m.http_req_failed?.value ?? 0) * (m.http_reqs?.count ?? 0)),
+    dropped: m.dropped_iterations?.count ?? 0,
+  };
+}
+
+async function stageMedians(p: RunningPipeline, token: string, full: TempoClient, after: number) {
+  const entries = (await new AdminClient(p.adminUrl, token).ledger(after, 10_000)).entries;
+  const sample = entries.filter((_, i) => i % Math.max(1, Math.floor(entries.length / STAGE_SAMPLE)) === 0).slice(0, STAGE_SAMPLE);
+  const by = new Map<string, number[]>();
+  for (const e of sample) {
+    const t = await waitFor(() => full.traceById(e.trace_id), { what: `trace ${e.trace_id}`, timeoutMs: 30_000 });
+    for (const s of spansOf(t)) by.set(s.name, [...(by.get(s.name) ?? []), Number(BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano)) / 1e6]);
+  }
+  return Object.fromEntries([...by].map(([k, v]) => [k, Math.round(median(v) * 100) / 100]));
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  console.log('[bench] cache hit vs store miss, forward pass by shape (in process)');
+  const cache = await cacheVsStore();
+  const forward = await forwardPass();
+
+  const cfg = loadStackConfig({ ...process.env, HARNESS_PORT_OFFSET: String(PORT_OFFSET) });
+  const stack = await new LocalStackProvider().start(cfg);
+  const token = randomBytes(18).toString('hex');
+  const pipelines: Record<'on' | 'off', RunningPipeline | undefined> = { on: undefined, off: undefined };
+  try {
+    for (const [tracing, shift] of [['on', 0], ['off', 100]] as const) {
+      pipelines[tracing] = await launchPipeline({
+        env: { ...pipelinePorts(shift), HARNESS_OTLP_HTTP_URL: stack.endpoints.otlpHttpUrl, HARNESS_TRACING: tracing, FAULT_INJECTION: 'on', FAULT_ADMIN_TOKEN: token },
+        logDir: path.join(cfg.runDir, 'logs', `tracing-${tracing}`),
+      });
+      await primePipeline(pipelines[tracing]!.gatewayUrl, 100, 'intent-encoder');
+    }
+    const on = pipelines.on!;
+    const off = pipelines.off!;
+    const cursor = (await new AdminClient(on.adminUrl, token).ledger(0, 10_000)).next;
+    const load: LoadResult[] = [];
+    for (const [i, rate] of RATES.entries()) {
+      // Alternate which side goes first, so a drift in machine load does not favour one.
+      const order = i % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const);
+      for (const side of order) {
+        console.log(`[bench] ${rate}/s for ${BLOCK_S} s, tracing ${side}`);
+        load.push({ ...(await k6((side === 'on' ? on : off).gatewayUrl, rate, cfg.runDir, `${side}-${rate}`)), tracing: side });
+      }
+    }
+    const full = new TempoClient(stack.endpoints.tempoUrl, 'full');
+    const stages = await stageMedians(on, token, full, cursor);
+    const overhead = RATES.map((rate) => {
+      const a = load.find((l) => l.rate === rate && l.tracing === 'on')!;
+      const b = load.find((l) => l.rate === rate && l.tracing === 'off')!;
+      return { rate, p50_ratio: a.p50_ms / b.p50_ms, p99_ratio: a.p99_ms / b.p99_ms, throughput_ratio: a.achieved_rps / b.achieved_rps };
+    });
+    const result = {
+      when: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, mem_gb: Math.round(os.totalmem() / 2 ** 30) },
+      device: forward.provider, block_s: BLOCK_S, load, tracing_overhead: overhead, stage_medians_ms: stages,
+      cache_vs_store: cache, forward_pass: forward.rows, duration_s: (performance.now() - t0) / 1000,
+    };
+    fs.mkdirSync(OUT_DIR, { recursive: true });
+    fs.writeFileSync(path.join(OUT_DIR, 'bench.json'), `${JSON.stringify(result, null, 2)}\n`);
+    fs.writeFileSync(path.join(OUT_DIR, 'bench.md'), markdown(result));
+    console.log(markdown(result));
+  } finally {
+    await pipelines.off?.stop();
+    await pipelines.on?.stop();
+    await stack.stop();
+  }
+}
+
+const f = (x: number | undefined, d = 1) => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(d));
+
+function markdown(r: any): string {
+  return [
+    `# Pipeline benchmark (${r.when})`,
+    '', `Machine: ${r.machine.cpus} CPUs (${r.machine.model}), ${r.machine.mem_gb} GiB; execution provider: ${r.device}. Each load block: ${r.block_s} s, constant arrival rate.`,
+    '', '## Latency and throughput at fixed arrival rates', '',
+    '| rate/s | tracing | achieved/s | p50 ms | p95 ms | p99 ms | failed | dropped |', '|---|---|---|---|---|---|---|---|',
+    ...r.load.map((l: LoadResult) => `| ${l.rate} | ${l.tracing} | ${f(l.achieved_rps)} | ${f(l.p50_ms)} | ${f(l.p95_ms)} | ${f(l.p99_ms)} | ${l.failed} | ${l.dropped} |`),
+    '', '## Tracing on / off (same run, alternating blocks)', '', '| rate/s | p50 ratio | p99 ratio | throughput ratio |', '|---|---|---|---|',
+    ...r.tracing_overhead.map((o: any) => `| ${o.rate} | ${f(o.p50_ratio, 3)} | ${f(o.p99_ratio, 3)} | ${f(o.throughput_ratio, 3)} |`),
+    '', '## Per-stage median span duration (tracing on)', '', '| span | median ms |', '|---|---|',
+    ...Object.entries(r.stage_medians_ms).map(([k, v]) => `| ${k} | ${f(v as number, 2)} |`),
+    '', '## Feature cache hit vs store miss (interleaved, in process)', '',
+    `| | median ms |`, '|---|---|',
+    `| store miss, 1 entity | ${f(r.cache_vs_store.miss_1_entity_ms, 2)} |`, `| store miss, 8 entities | ${f(r.cache_vs_store.miss_8_entities_ms, 2)} |`,
+    `| cache hit, 1 entity | ${f(r.cache_vs_store.hit_1_entity_ms, 4)} |`, `| cache hit, 16 entities | ${f(r.cache_vs_store.hit_16_entities_ms, 4)} |`,
+    `| miss / hit ratio | ${f(r.cache_vs_store.miss_over_hit_ratio, 0)} |`,
+    '', '## Forward pass by batch size and sequence length (one worker, one thread)', '', '| batch | seq | median ms | per sequence ms |', '|---|---|---|---|',
+    ...r.forward_pass.map((x: any) => `| ${x.batch} | ${x.seq} | ${f(x.median_ms, 2)} | ${f(x.per_sequence_ms, 2)} |`),
+    '', `Total bench time: ${f(r.duration_s)} s.`, '',
+  ].join('\n');
+}
+
+try {
+  await main();
+} catch (err) {
+  console.error(`bench: ${(err as Error).stack}`);
+  process.exit(2);
+}
