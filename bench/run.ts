@@ -19,7 +19,7 @@ import { waitFor } from '../stack/wait.ts';
 import { launchPipeline, type RunningPipeline } from '../target-pipeline/launch.ts';
 import { cacheVsStore, forwardPass, median } from './micro.ts';
 
-export const RATES = (process.env.BENCH_RATES ?? '10,25,50').split(',').map(Number);
+export const RATES = (process.env.BENCH_RATES ?? '10,50,100,150').split(',').map(Number);
 export const BLOCK_S = Number(process.env.BENCH_BLOCK_S ?? 10);
 export const STAGE_SAMPLE = 60;
 const PORT_OFFSET = 10_000;
