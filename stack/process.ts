@@ -166,7 +166,7 @@ function installExitHandlers(): void {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => {
       const all = [...live];
-      process.stderr.write(`\n[harness] ${sig}: stopping ${all.map((p) => p.name).join(', ') || 'nothing'}\n`);
+      if (all.length) process.stderr.write(`\n[harness] ${sig}: stopping ${all.map((p) => p.name).join(', ')}\n`);
       void Promise.allSettled(all.map((p) => p.stop(3_000))).then(() => process.exit(sig === 'SIGINT' ? 130 : 143));
     });
   }

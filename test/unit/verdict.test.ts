@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { LedgerEntry } from '../../faults/ledger.ts';
+import { probabilisticKeeps } from '../../assertions/sampling/probabilistic.ts';
+import { faultVerdict, judge, keptUnfaulted } from '../../assertions/verdict/compute.ts';
+
+let seq = 0;
+// Trace ids look random in production; FNV over mostly-zero ids would cluster.
+const id = (i: number) => createHash('sha256').update(String(i)).digest('hex').slice(0, 32);
+const entry = (i: number, faults: LedgerEntry['faults'] = [], latency = 20, status = 200): LedgerEntry =>
+  ({ seq: ++seq, trace_id: id(i), request_id: `r${i}`, ts: 0, status, latency_ms: latency, faults });
+
+describe('faultVerdict', () => {
+  const entries = [entry(1, ['gpu-starvation']), entry(2, ['gpu-starvation']), entry(3), entry(4)];
+
+  it('should give recall, precision and survival of 1 when the query finds exactly the faulted traces and both are kept', () => {
+    const all = new Set([id(1), id(2)]);
+    const v = faultVerdict('gpu-starvation', 'q', entries, all, all, new Set());
+    expect(v).toMatchObject({ faulted: 2, matched: 2, recall: 1, precision: 1, survival_faulted: 1, survival_faulted_seed: 0 });
+  });
+
+  it('should lower recall for a missed trace and precision for a false match', () => {
+    const v = faultVerdict('gpu-starvation', 'q', entries, new Set([id(1), id(3)]), new Set([id(1)]), new Set());
+    expect(v.recall).toBe(0.5);
+    expect(v.precision).toBe(0.5);
+    expect(v.survival_faulted).toBe(0.5);
+    expect(v.missed).toEqual([id(2)]);
+    expect(v.false_positives).toEqual([id(3)]);
+  });
+
+  it('should ignore matches from outside the run when counting precision', () => {
+    const v = faultVerdict('gpu-starvation', 'q', entries, new Set([id(1), id(2), id(999)]), new Set(), new Set());
+    expect(v.precision).toBe(1);
+  });
+});
+
+describe('keptUnfaulted', () => {
+  it('should expect exactly the hash-selected unfaulted traces plus the slow and failed ones', () => {
+    const es = Array.from({ length: 400 }, (_, i) => entry(1000 + i, [], i === 0 ? 900 : 20, i === 1 ? 502 : 200));
+    const predicted = es.filter((e, i) => i < 2 || probabilisticKeeps(e.trace_id, 3)).map((e) => e.trace_id);
+    const ok = keptUnfaulted(es, new Set(predicted));
+    expect(ok.predicted_missing).toEqual([]);
+    expect(ok.within_tolerance).toBe(true);
+    const missing = keptUnfaulted(es, new Set(predicted.slice(3)));
+    expect(missing.predicted_missing.length).toBeGreaterThan(0);
+  });
+
+  it('should flag a kept share far from 3% when sampling keeps everything', () => {
+    const es = Array.from({ length: 400 }, (_, i) => entry(5000 + i));
+    expect(keptUnfaulted(es, new Set(es.map((e) => e.trace_id))).within_tolerance).toBe(false);
+  });
+});
+
+describe('judge', () => {
+  it('should report every failed criterion together with path, expected and actual', () => {
+    const v = faultVerdict('tokenizer-reload', 'q', [entry(1, ['tokenizer-reload'])], new Set(), new Set(), new Set());
+    const es = [entry(2)];
+    const failures = judge([v], keptUnfaulted(es, new Set()), 200, { 'cache-eviction': 3 });
+    expect(failures.map((f) => f.path)).toEqual([
+      'tokenizer-reload.faulted', 'tokenizer-reload.recall', 'tokenizer-reload.survival_faulted', 'baseline.cache-eviction.matches',
+    ]);
+    expect(failures[0]).toEqual({ path: 'tokenizer-reload.faulted', expected: '>= 200', actual: '1' });
+  });
+});
