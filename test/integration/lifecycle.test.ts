@@ -1,0 +1,58 @@
+/**
+ * The stack's lifecycle guarantees: a taken port is named before anything starts, and
+ * Ctrl-C in the middle of a scenario leaves no process behind and every port free.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LocalStackProvider } from '../../stack/local.ts';
+import { isPortFree } from '../../stack/ports.ts';
+import { isAlive, ManagedProcess } from '../../stack/process.ts';
+import { REPO_ROOT } from '../../stack/tools.ts';
+import { waitFor } from '../../stack/wait.ts';
+import { testPipelinePorts } from './helpers/pipeline.ts';
+import { testStackConfig, TEST_PORT_OFFSET } from './helpers/stack.ts';
+
+describe('stack lifecycle', () => {
+  it('should name the port and the component that wanted it when a port is already taken', async () => {
+    const cfg = testStackConfig();
+    const blocker = net.createServer().listen(cfg.ports.COLLECTOR_OTLP_HTTP_PORT, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    try {
+      await expect(new LocalStackProvider().start(cfg)).rejects.toThrow(
+        new RegExp(`port ${cfg.ports.COLLECTOR_OTLP_HTTP_PORT} on 127.0.0.1 is already in use, but the Collector \\(COLLECTOR_OTLP_HTTP_PORT\\) needs it`),
+      );
+      // Nothing was started, so nothing of the stack holds Tempo's port either.
+      expect(await isPortFree('127.0.0.1', cfg.ports.TEMPO_HTTP_PORT)).toBe(true);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('should stop every process and free every port when a scenario is interrupted with Ctrl-C', async () => {
+    const runDir = fs.mkdtempSync(path.join(process.env.HARNESS_TEST_RUN_ROOT ?? '/tmp', 'harness-sigint-'));
+    const runner = ManagedProcess.start({
+      name: 'scenario-runner', command: process.execPath, args: [path.join(REPO_ROOT, 'assertions/run-scenario.ts'), 'baseline', '--short'],
+      env: { ...process.env, HARNESS_PORT_OFFSET: String(TEST_PORT_OFFSET), HARNESS_RUN_DIR: runDir, ...testPipelinePorts() },
+      cwd: REPO_ROOT, logDir: runDir,
+    });
+    // Interrupt once the load is running: stack, pipeline and k6 are all up then.
+    await waitFor(() => (fs.readFileSync(runner.logFile, 'utf8').includes('k6:') ? true : undefined),
+      { what: 'the scenario to start its load', timeoutMs: 180_000, abortIf: () => runner.deathReason() });
+    const pidsFile = path.join(runDir, 'logs');
+    await waitFor(() => (fs.existsSync(path.join(pidsFile, 'k6.log')) ? true : undefined), { what: 'k6 to start', timeoutMs: 30_000 });
+    process.kill(runner.pid!, 'SIGINT');
+    const exit = await runner.exited;
+    expect(exit.code).toBe(130);
+    const ports = [3200, 4417, 4317, 4318, 13133, 8889, 8888].map((p) => p + TEST_PORT_OFFSET)
+      .concat(Object.values(testPipelinePorts()).map(Number));
+    for (const p of ports) expect(await isPortFree('127.0.0.1', p), `port ${p} still in use`).toBe(true);
+    const log = fs.readFileSync(runner.logFile, 'utf8');
+    expect(log).toMatch(/SIGINT: stopping .*tempo/);
+    for (const line of log.split('\n').filter((l) => /pid \d+/.test(l))) {
+      const pid = Number(/pid (\d+)/.exec(line)![1]);
+      expect(isAlive(pid), line).toBe(false);
+    }
+  });
+});
