@@ -14,6 +14,21 @@ import { waitFor } from '../../stack/wait.ts';
 import { testPipelinePorts } from './helpers/pipeline.ts';
 import { testStackConfig, TEST_PORT_OFFSET } from './helpers/stack.ts';
 
+/** Pids of live processes whose environment holds `needle` (Linux /proc). */
+function processesWithEnv(needle: string): string[] {
+  const found: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(needle) && isAlive(Number(pid))) {
+        found.push(`${pid} ${fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 120)}`);
+      }
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
 describe('stack lifecycle', () => {
   it('should name the port and the component that wanted it when a port is already taken', async () => {
     const cfg = testStackConfig();
@@ -50,9 +65,7 @@ describe('stack lifecycle', () => {
     for (const p of ports) expect(await isPortFree('127.0.0.1', p), `port ${p} still in use`).toBe(true);
     const log = fs.readFileSync(runner.logFile, 'utf8');
     expect(log).toMatch(/SIGINT: stopping .*tempo/);
-    for (const line of log.split('\n').filter((l) => /pid \d+/.test(l))) {
-      const pid = Number(/pid (\d+)/.exec(line)![1]);
-      expect(isAlive(pid), line).toBe(false);
-    }
+    // Every process of that run inherited its HARNESS_RUN_DIR: none may be left.
+    expect(processesWithEnv(`HARNESS_RUN_DIR=${runDir}`)).toEqual([]);
   });
 });
