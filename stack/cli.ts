@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { loadStackConfig } from './config.ts';
-import { LocalStackProvider } from './local.ts';
+import { LocalStackProvider, TEMPO_STOP_GRACE_MS } from './local.ts';
 import { isAlive, stopPid } from './process.ts';
 import { clearState, readState, writeState } from './state.ts';
 import { REPO_ROOT } from './tools.ts';
@@ -57,8 +57,9 @@ async function down(): Promise<void> {
   }
   const all = [...(state.services ?? []), ...[...state.processes].reverse()];
   for (const p of all) {
-    await stopPid(p.pid, p.name);
-    console.log(`stopped ${p.name} (pid ${p.pid})`);
+    const t0 = performance.now();
+    await stopPid(p.pid, p.name, p.name === 'tempo' ? TEMPO_STOP_GRACE_MS : undefined);
+    console.log(`stopped ${p.name} (pid ${p.pid}) in ${Math.round(performance.now() - t0)} ms`);
   }
   clearState();
 }

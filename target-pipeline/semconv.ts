@@ -105,7 +105,11 @@ export const ModelLoadState = { cold: 'cold', warm: 'warm' } as const;
 /** The queue wait over which ml.inference.high_queue_wait fires (seed: 200 ms). */
 export const HIGH_QUEUE_WAIT_MS = 200;
 
-/** Metric instrument names; the Prometheus exporter turns dots into underscores. */
+/**
+ * Metric instrument names; the Prometheus exporter turns dots into underscores, giving the
+ * seed's names (ml_feature_extraction_db_lookup_ms_bucket...). They carry no OTel unit:
+ * the names already end in _ms, and a unit would make the exporter append _milliseconds.
+ */
 export const Metrics = {
   dbLookupMs: 'ml.feature_extraction.db_lookup_ms',
   validationAttempts: 'ml.post_processing.validation_attempts',

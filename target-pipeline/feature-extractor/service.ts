@@ -29,8 +29,8 @@ const round = (ms: number): number => Math.round(ms * 100) / 100;
 /** POST /features {ids}: cache first, the store's real aggregation for misses. */
 export function featureApp(d: FeatureDeps): express.Express {
   const body = z.object({ ids: z.array(z.string().regex(ENTITY_ID_PATTERN, 'an entity id (letters, digits, ._:-, at most 64)')).min(1).max(d.maxIds) }).strict();
-  const dbLookup = d.meter.createHistogram(Metrics.dbLookupMs, { unit: 'ms', description: 'Feature store fallback latency' });
-  const stageMs = d.meter.createHistogram(Metrics.stageDurationMs, { unit: 'ms' });
+  const dbLookup = d.meter.createHistogram(Metrics.dbLookupMs, { description: 'Feature store fallback latency, ms' });
+  const stageMs = d.meter.createHistogram(Metrics.stageDurationMs);
 
   const app = express();
   app.use(express.json({ limit: '256kb' }));

@@ -21,8 +21,8 @@ export interface GatewayDeps extends RequestLimits {
 
 /** POST /predict: the root span, input validation, and the call chain through the pipeline. */
 export function gatewayApp(d: GatewayDeps): express.Express {
-  const latency = d.meter.createHistogram(Metrics.pipelineLatencyMs, { unit: 'ms', description: 'End-to-end pipeline latency' });
-  const stageMs = d.meter.createHistogram(Metrics.stageDurationMs, { unit: 'ms' });
+  const latency = d.meter.createHistogram(Metrics.pipelineLatencyMs, { description: 'End-to-end pipeline latency, ms' });
+  const stageMs = d.meter.createHistogram(Metrics.stageDurationMs);
   const rawBody = express.text({ type: () => true, limit: d.maxBodyBytes });
   const app = express();
   app.use(extractTraceContext);

@@ -43,9 +43,9 @@ const epochMs = (perfNow: number): number => performance.timeOrigin + perfNow;
 export function inferenceApp(d: InferenceDeps): express.Express {
   const schema = inferRequestSchema(d.assets.featureDim, d.maxInputChars);
   const batcher = new DynamicBatcher<RowInput, RowResult>({ ...d.batch, run: (rows) => d.runner.run(rows) });
-  const stageMs = d.meter.createHistogram(Metrics.stageDurationMs, { unit: 'ms', description: 'Duration of each pipeline stage' });
-  const queueWait = d.meter.createHistogram(Metrics.queueWaitMs, { unit: 'ms' });
-  const forwardPass = d.meter.createHistogram(Metrics.forwardPassMs, { unit: 'ms' });
+  const stageMs = d.meter.createHistogram(Metrics.stageDurationMs, { description: 'Duration of each pipeline stage, ms' });
+  const queueWait = d.meter.createHistogram(Metrics.queueWaitMs);
+  const forwardPass = d.meter.createHistogram(Metrics.forwardPassMs);
   const tokenizerInits = d.meter.createCounter(Metrics.tokenizerInits);
 
   const app = express();

@@ -28,7 +28,7 @@ const body = z.object({
  */
 export function postProcessorApp(d: PostProcessorDeps): express.Express {
   const attemptsHist = d.meter.createHistogram(Metrics.validationAttempts, { description: 'Validation attempts per output' });
-  const stageMs = d.meter.createHistogram(Metrics.stageDurationMs, { unit: 'ms' });
+  const stageMs = d.meter.createHistogram(Metrics.stageDurationMs);
   const app = express();
   app.use(express.json({ limit: '2mb' }));
   app.use(extractTraceContext);
