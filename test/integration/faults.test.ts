@@ -14,6 +14,7 @@ import { admin, predictBody, startTestPipeline } from './helpers/pipeline.ts';
 import { startTestStack } from './helpers/stack.ts';
 
 const ENTITIES = 40;
+const REQUIRED_SPANS = [Spans.pipelineRequest, Spans.inputValidation, Spans.featureExtraction, Spans.cacheLookup, Spans.batchAssembly, Spans.inference, Spans.postProcessing];
 const LATENCY_TOLERANCE = 0.05;
 const WARM_REQUESTS = 100;
 const RESET_ROUNDS = 30;
@@ -48,7 +49,8 @@ async function spansFor(e: LedgerEntry): Promise<(OtlpSpan & { serviceName: stri
   return waitFor(async () => {
     const t = await full.traceById(e.trace_id);
     const spans = t ? spansOf(t) : [];
-    return spans.some((s) => s.name === Spans.pipelineRequest) && spans.some((s) => s.name === Spans.postProcessing) ? spans : undefined;
+    // Each service exports on its own schedule: wait for every service's spans.
+    return REQUIRED_SPANS.every((n) => spans.some((s) => s.name === n)) ? spans : undefined;
   }, { what: `trace ${e.trace_id} complete in tenant full`, timeoutMs: 60_000 });
 }
 
