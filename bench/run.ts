@@ -20,8 +20,11 @@ import { launchPipeline, type RunningPipeline } from '../target-pipeline/launch.
 import { cacheVsStore, forwardPass, median } from './micro.ts';
 
 export const RATES = (process.env.BENCH_RATES ?? '10,50,100,150').split(',').map(Number);
-export const BLOCK_S = Number(process.env.BENCH_BLOCK_S ?? 10);
+export const BLOCK_S = Number(process.env.BENCH_BLOCK_S ?? 4);
+/** Tracing on and off alternate this many times per rate; latencies are pooled per side. */
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 export const STAGE_SAMPLE = 60;
+export const WARMUP_RATE = 50;
 const PORT_OFFSET = 10_000;
 const OUT_DIR = path.join(REPO_ROOT, 'reports/bench');
 
@@ -51,6 +54,22 @@ async function k6(gatewayUrl: string, rate: number, runDir: string, label: strin
     failed: Math.round((m.http_req_failed?.value ?? 0) * (m.http_reqs?.count ?? 0)),
     dropped: m.dropped_iterations?.count ?? 0,
   };
+}
+
+async function lastSeq(admin: AdminClient): Promise<number> {
+  const all = await readAll(admin, 0);
+  return all.at(-1)?.seq ?? 0;
+}
+
+async function readAll(admin: AdminClient, after: number) {
+  const out = [];
+  let cursor = after;
+  for (;;) {
+    const page = await admin.ledger(cursor, 10_000);
+    if (page.entries.length === 0) return out;
+    out.push(...page.entries);
+    cursor = page.next;
+  }
 }
 
 async function stageMedians(p: RunningPipeline, token: string, full: TempoClient, after: number) {
@@ -84,14 +103,38 @@ async function main(): Promise<void> {
     }
     const on = pipelines.on!;
     const off = pipelines.off!;
-    const cursor = (await new AdminClient(on.adminUrl, token).ledger(0, 10_000)).next;
+    const admins = { on: new AdminClient(on.adminUrl, token), off: new AdminClient(off.adminUrl, token) };
+    // JIT, caches and worker threads warm on both sides before anything is measured.
+    for (const side of ['on', 'off'] as const) {
+      console.log(`[bench] warm-up, tracing ${side}`);
+      await k6((side === 'on' ? on : off).gatewayUrl, WARMUP_RATE, cfg.runDir, `${side}-warmup`);
+    }
+    const cursor = await lastSeq(admins.on);
     const load: LoadResult[] = [];
-    for (const [i, rate] of RATES.entries()) {
-      // Alternate which side goes first, so a drift in machine load does not favour one.
-      const order = i % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const);
-      for (const side of order) {
-        console.log(`[bench] ${rate}/s for ${BLOCK_S} s, tracing ${side}`);
-        load.push({ ...(await k6((side === 'on' ? on : off).gatewayUrl, rate, cfg.runDir, `${side}-${rate}`)), tracing: side });
+    for (const rate of RATES) {
+      // Short blocks in alternation (on, off, off, on, ...), so drift in this shared
+      // machine's load falls on both sides alike; server-side latencies (the ledger)
+      // are pooled per side, throughput averaged over the blocks.
+      const pooled = { on: [] as number[], off: [] as number[] };
+      const blocks = { on: [] as Omit<LoadResult, 'tracing'>[], off: [] as Omit<LoadResult, 'tracing'>[] };
+      for (let r = 0; r < ROUNDS; r++) {
+        for (const side of r % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
+          console.log(`[bench] ${rate}/s, round ${r + 1}/${ROUNDS}, tracing ${side}`);
+          const before = await lastSeq(admins[side]);
+          blocks[side].push(await k6((side === 'on' ? on : off).gatewayUrl, rate, cfg.runDir, `${side}-${rate}-${r}`));
+          pooled[side].push(...(await readAll(admins[side], before)).map((e) => e.latency_ms));
+        }
+      }
+      for (const side of ['on', 'off'] as const) {
+        const xs = [...pooled[side]].sort((a, b) => a - b);
+        const q = (p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
+        load.push({
+          rate, tracing: side,
+          achieved_rps: blocks[side].reduce((a, b) => a + b.achieved_rps, 0) / blocks[side].length,
+          p50_ms: q(0.5), p95_ms: q(0.95), p99_ms: q(0.99),
+          failed: blocks[side].reduce((a, b) => a + b.failed, 0),
+          dropped: blocks[side].reduce((a, b) => a + b.dropped, 0),
+        });
       }
     }
     const full = new TempoClient(stack.endpoints.tempoUrl, 'full');
@@ -103,7 +146,7 @@ async function main(): Promise<void> {
     });
     const result = {
       when: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, mem_gb: Math.round(os.totalmem() / 2 ** 30) },
-      device: forward.provider, block_s: BLOCK_S, load, tracing_overhead: overhead, stage_medians_ms: stages,
+      device: forward.provider, block_s: BLOCK_S, rounds: ROUNDS, load, tracing_overhead: overhead, stage_medians_ms: stages,
       cache_vs_store: cache, forward_pass: forward.rows, duration_s: (performance.now() - t0) / 1000,
     };
     fs.mkdirSync(OUT_DIR, { recursive: true });
@@ -122,7 +165,7 @@ const f = (x: number | undefined, d = 1) => (x === undefined || Number.isNaN(x) 
 function markdown(r: any): string {
   return [
     `# Pipeline benchmark (${r.when})`,
-    '', `Machine: ${r.machine.cpus} CPUs (${r.machine.model}), ${r.machine.mem_gb} GiB; execution provider: ${r.device}. Each load block: ${r.block_s} s, constant arrival rate.`,
+    '', `Machine: ${r.machine.cpus} CPUs (${r.machine.model}), ${r.machine.mem_gb} GiB; execution provider: ${r.device}. Per rate, ${r.rounds} rounds of ${r.block_s} s blocks at a constant arrival rate, tracing on and off alternating; percentiles are of the gateway's own latency (the ledger), pooled per side.`,
     '', '## Latency and throughput at fixed arrival rates', '',
     '| rate/s | tracing | achieved/s | p50 ms | p95 ms | p99 ms | failed | dropped |', '|---|---|---|---|---|---|---|---|',
     ...r.load.map((l: LoadResult) => `| ${l.rate} | ${l.tracing} | ${f(l.achieved_rps)} | ${f(l.p50_ms)} | ${f(l.p95_ms)} | ${f(l.p99_ms)} | ${l.failed} | ${l.dropped} |`),
