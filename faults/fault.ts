@@ -84,14 +84,5 @@ export class BoundFault<K = unknown, Target = unknown> {
   }
 }
 
-/** A seeded PRNG (mulberry32) so a run with a given seed injects the same faults. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG, so a run with a given seed injects the same faults (the pipeline's mulberry32). */
+export { mulberry32 as seededRandom } from '../target-pipeline/model/prng.ts';

@@ -6,17 +6,8 @@
 
 export type Rng = () => number;
 
-/** Returns a generator of floats in [0, 1) fully determined by `seed`. */
-export function mulberry32(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same generator as the model's assets: one implementation of the stream. */
+export { mulberry32 } from '../model/prng.ts';
 
 /** Standard normal draw (Box-Muller); 1 - u keeps the log argument away from 0. */
 export function normal(rng: Rng): number {
