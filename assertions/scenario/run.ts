@@ -19,6 +19,7 @@ import type { ScenarioVerdict } from '../reports/types.ts';
 import { waterfall } from '../reports/waterfall.ts';
 import { spansOf, TempoClient, type TimeRange } from '../tempo/client.ts';
 import { matchedBy, settledKeptSet, waitForAllTraces } from '../verdict/collect.ts';
+import { readSamplerCounts } from '../verdict/collector-metrics.ts';
 import { faultVerdict, judge, keptUnfaulted, type FaultVerdict } from '../verdict/compute.ts';
 import type { ScenarioSpec } from './config.ts';
 import { runK6, K6_THRESHOLDS_FAILED } from './k6.ts';
@@ -51,6 +52,7 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
   let stack: RunningStack | undefined;
   let pipeline: RunningPipeline | undefined;
   try {
+    const stackStart = Date.now();
     let t = performance.now();
     log(`[${spec.name}] starting Tempo and the Collector (run folder ${path.relative(REPO_ROOT, cfg.runDir)})`);
     stack = await new LocalStackProvider().start(cfg);
@@ -97,6 +99,7 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
     ]);
     mark('sampling_settled_ms', t);
 
+    const crossCheck = await samplingCrossCheck(full, stack.endpoints.collectorTelemetryUrl, { start: Math.floor(stackStart / 1000) - 5, end: range.end });
     const faultsInScope = (Object.keys(spec.faults) as FaultName[]);
     const perFault: FaultVerdict[] = [];
     for (const f of faultsInScope) {
@@ -147,6 +150,7 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
         dropped_iterations: k6.summary?.metrics?.dropped_iterations?.count ?? 0,
       },
       timings,
+      sampling_cross_check: crossCheck,
       fault_counters: counters.faults.filter((f) => f.enabled || Object.values(f.counters).some((n) => n > 0)).map((f) => ({ name: f.name, counters: f.counters })),
     };
     return verdict;
@@ -155,6 +159,22 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
     await pipeline?.stop();
     await stack?.stop();
     timings.stop_ms = Math.round(performance.now() - t);
+  }
+}
+
+/**
+ * Tempo's sampled tenants against the sampler's own count of kept traces, over the
+ * whole life of the stack (priming included). Reported, not judged: a difference is a
+ * finding (late spans decided twice, an export lost), not a harness failure.
+ */
+async function samplingCrossCheck(full: TempoClient, telemetryUrl: string, range: TimeRange): Promise<ScenarioVerdict['sampling_cross_check']> {
+  try {
+    const counts = await readSamplerCounts(telemetryUrl);
+    const seed = (await full.forTenant(TENANTS.seed).searchAll('{ }', range)).size;
+    const harness = (await full.forTenant(TENANTS.harness).searchAll('{ }', range)).size;
+    return { collector_sampled_total: counts.sampledTotal, tempo_kept_seed: seed, tempo_kept_harness: harness, match: counts.sampledTotal === seed + harness, per_policy: counts.perPolicy };
+  } catch (err) {
+    return { error: (err as Error).message };
   }
 }
 
