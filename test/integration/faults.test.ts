@@ -19,6 +19,7 @@ const LATENCY_TOLERANCE = 0.05;
 const WARM_REQUESTS = 100;
 const RESET_ROUNDS = 30;
 const ROUND_SAMPLE = 8;
+const SETTLE_REQUESTS = 2;
 
 let stack: LocalRunningStack;
 let pipeline: RunningPipeline;
@@ -184,9 +185,13 @@ describe('reset', () => {
       await admin(pipeline, 'PUT', '/faults/tokenizer-reload', { every_n: 1 });
       during.push(...(await send(2)).map((e) => e.latency_ms));
       expect((await admin(pipeline, 'DELETE', '/faults')).status).toBe(200);
+      // A competing batch still finishing and the garbage of rebuilt tokenizers are the
+      // faults' aftermath, not their lasting effect: a couple of requests let them pass.
+      await send(SETTLE_REQUESTS);
       after.push(...(await send(ROUND_SAMPLE)).map((e) => e.latency_ms));
     }
     const [b, d, a] = [median(before), median(during), median(after)];
+    console.log(`reset: baseline median ${b} ms, with faults ${d} ms, after DELETE ${a} ms (${(((a - b) / b) * 100).toFixed(1)}%, ${RESET_ROUNDS} alternating rounds)`);
     // The measurement can see a fault: with it on, the median moves well past 5%.
     expect(d, `baseline ${b} ms, with faults ${d} ms`).toBeGreaterThan(b * (1 + LATENCY_TOLERANCE));
     expect(Math.abs(a - b) / b, `baseline ${b} ms, after reset ${a} ms`).toBeLessThanOrEqual(LATENCY_TOLERANCE);
