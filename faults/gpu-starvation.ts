@@ -14,6 +14,8 @@ import { seededRandom, type FaultModule, type FaultRuntime } from './fault.ts';
 export const MAX_COMPETING_JOBS = 8;
 export const MAX_COMPETING_BATCH = 64;
 export const MIN_COMPETING_SEQ = 8;
+/** Pause before a competing job retries after a failed batch, with its slot released. */
+export const COMPETING_RETRY_MS = 100;
 
 export interface GpuStarvationKnobs {
   /** Slots left to everyone (requests and competing jobs together). */
@@ -73,16 +75,20 @@ function createRuntime(t: GpuStarvationTarget): GpuStarvationRuntime {
         return;
       }
       const t0 = performance.now();
+      let failed = false;
       try {
         await t.pool.run({ inputIds, attentionMask, features, batchSize: k.competing_batch_size, seqLen: k.competing_seq_len });
         c.competing_batches++;
       } catch {
         c.competing_errors++;
-        if (gen === generation) await new Promise((r) => setTimeout(r, 100));
+        failed = true;
       } finally {
         c.competing_busy_ms += Math.round(performance.now() - t0);
         permit.release();
       }
+      // A slot is only ever held while a real batch runs: the back-off after a failed
+      // batch (so a broken worker is not hammered) happens with the slot released.
+      if (failed && gen === generation) await new Promise((r) => setTimeout(r, COMPETING_RETRY_MS));
     }
   }
 
