@@ -5,7 +5,8 @@ import { Attr, EventAttr, Events, Metrics, Spans, Services } from '../semconv.ts
 import { jsonErrors } from '../service/run.ts';
 import { HttpError, markSpanError } from '../service/errors.ts';
 import { extractTraceContext } from '../telemetry/http.ts';
-import { FAULTS_HEADER } from '../../faults/wire.ts';
+import { FAULTS_HEADER, faultsHeaderValue } from '../../faults/wire.ts';
+import { roundMs } from '../telemetry/units.ts';
 import type { FeatureFaultHooks } from './fault-hooks.ts';
 import type { FeatureCache } from './cache.ts';
 import type { FeatureSource } from './store.ts';
@@ -23,8 +24,6 @@ export interface FeatureDeps {
   maxIds: number;
   hooks: FeatureFaultHooks;
 }
-
-const round = (ms: number): number => Math.round(ms * 100) / 100;
 
 /** POST /features {ids}: cache first, the store's real aggregation for misses. */
 export function featureApp(d: FeatureDeps): express.Express {
@@ -51,7 +50,7 @@ export function featureApp(d: FeatureDeps): express.Express {
         const cached = d.tracer.startActiveSpan(Spans.cacheLookup, (s) => {
           const t0 = performance.now();
           const got = d.cache.mget(ids);
-          span.setAttribute(Attr.featuresCacheLookupMs, round(performance.now() - t0));
+          span.setAttribute(Attr.featuresCacheLookupMs, roundMs(performance.now() - t0));
           s.end();
           return got;
         });
@@ -86,7 +85,7 @@ export function featureApp(d: FeatureDeps): express.Express {
               throw markSpanError(s, err);
             } finally {
               const ms = performance.now() - t0;
-              span.setAttribute(Attr.featuresDbLookupMs, round(ms));
+              span.setAttribute(Attr.featuresDbLookupMs, roundMs(ms));
               dbLookup.record(ms);
               s.end();
             }
@@ -100,7 +99,7 @@ export function featureApp(d: FeatureDeps): express.Express {
           span.setAttribute(Attr.featuresUnavailable, unavailable.length);
         }
         span.setAttribute(Attr.featuresRetrieved, features.size);
-        if (fired.size) res.setHeader(FAULTS_HEADER, [...fired].join(','));
+        if (fired.size) res.setHeader(FAULTS_HEADER, faultsHeaderValue(fired));
         res.json({ vector: meanVector([...features.values()], d.featureDim), retrieved: features.size, unavailable });
       } catch (err) {
         markSpanError(span, err);

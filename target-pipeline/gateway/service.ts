@@ -8,6 +8,7 @@ import { jsonErrors } from '../service/run.ts';
 import { HttpError, markSpanError, toError } from '../service/errors.ts';
 import { postJson, UpstreamError } from '../service/upstream.ts';
 import { extractTraceContext, setTraceResponse } from '../telemetry/http.ts';
+import { roundMs } from '../telemetry/units.ts';
 import { validatePredict, type PredictRequest, type RequestLimits, type ValidationFailure } from './request.ts';
 
 export interface GatewayDeps extends RequestLimits {
@@ -63,10 +64,10 @@ export function gatewayApp(d: GatewayDeps): express.Express {
         }
       } finally {
         const ms = performance.now() - t0;
-        root.setAttribute(Attr.pipelineLatencyMs, Math.round(ms * 100) / 100);
+        root.setAttribute(Attr.pipelineLatencyMs, roundMs(ms));
         latency.record(ms, { status: String(status) });
         stageMs.record(ms, { stage: 'pipeline' });
-        d.ledger.append({ trace_id: root.spanContext().traceId, request_id: requestId, ts: arrived, status, latency_ms: Math.round(ms * 100) / 100, faults: [...fired].sort() });
+        d.ledger.append({ trace_id: root.spanContext().traceId, request_id: requestId, ts: arrived, status, latency_ms: roundMs(ms), faults: [...fired].sort() });
         root.end();
       }
     });

@@ -11,6 +11,8 @@ import { extractTraceContext } from '../telemetry/http.ts';
 import { DynamicBatcher } from './batcher.ts';
 import type { InferencePool } from './engine/pool.ts';
 import { FAULTS_HEADER, type InferenceFaultHooks } from './fault-hooks.ts';
+import { faultsHeaderValue } from '../../faults/wire.ts';
+import { roundMs } from '../telemetry/units.ts';
 import type { BatchRunner, RowInput, RowResult } from './runner.ts';
 import type { TokenizerHolder } from './tokenizer-holder.ts';
 
@@ -73,7 +75,7 @@ export function inferenceApp(d: InferenceDeps): express.Express {
           d.tracer.startActiveSpan(Spans.tokenizerInit, {}, assemblyCtx, async (span) => {
             try {
               const t = await build();
-              span.setAttribute(Attr.tokenizerLoadMs, round(t.loadMs));
+              span.setAttribute(Attr.tokenizerLoadMs, roundMs(t.loadMs));
               span.setAttribute(Attr.tokenizerVocabSize, t.vocabSize);
               tokenizerInits.add(1);
               return t;
@@ -89,14 +91,14 @@ export function inferenceApp(d: InferenceDeps): express.Express {
         const tokenizeMs = performance.now() - t0;
         tokens = enc.lengths[0] ?? 0;
         if (tokenizeMs > SLOW_TOKENIZATION_MS) {
-          assembly.addEvent(Events.slowTokenization, { [EventAttr.durationMs]: round(tokenizeMs) });
+          assembly.addEvent(Events.slowTokenization, { [EventAttr.durationMs]: roundMs(tokenizeMs) });
         }
         assembly.setAttribute(Attr.tokensInput, tokens);
         assembly.setAttribute(Attr.tokensTruncated, enc.truncated[0] ?? false);
         const ids = Array.from(enc.inputIds.subarray(0, tokens), Number);
         outcome = await batcher.submit({ ids, features });
         assembly.setAttribute(Attr.batchSize, outcome.batchSize);
-        assembly.setAttribute(Attr.batchWaitMs, round(outcome.batchWaitMs));
+        assembly.setAttribute(Attr.batchWaitMs, roundMs(outcome.batchWaitMs));
       } catch (err) {
         throw markSpanError(assembly, err);
       } finally {
@@ -116,12 +118,12 @@ export function inferenceApp(d: InferenceDeps): express.Express {
           [Attr.modelVersion]: d.assets.version,
           [Attr.deviceType]: d.pool.provider,
           [Attr.deviceId]: d.pool.deviceId,
-          [Attr.queueWaitMs]: round(row.queueWaitMs),
-          [Attr.forwardPassMs]: round(row.forwardPassMs),
+          [Attr.queueWaitMs]: roundMs(row.queueWaitMs),
+          [Attr.forwardPassMs]: roundMs(row.forwardPassMs),
           [Attr.modelLoadState]: row.coldRun ? ModelLoadState.cold : ModelLoadState.warm,
         });
         if (row.queueWaitMs > HIGH_QUEUE_WAIT_MS) {
-          span.addEvent(Events.highQueueWait, { [EventAttr.queueWaitMs]: round(row.queueWaitMs), [EventAttr.batchSize]: row.batchSize });
+          span.addEvent(Events.highQueueWait, { [EventAttr.queueWaitMs]: roundMs(row.queueWaitMs), [EventAttr.batchSize]: row.batchSize });
         }
         queueWait.record(row.queueWaitMs);
         forwardPass.record(row.forwardPassMs, { [Attr.batchSize]: row.batchSize });
@@ -134,17 +136,13 @@ export function inferenceApp(d: InferenceDeps): express.Express {
 
       const decoded = serializeOutput(decodeOutput(row.logits, 0, d.runner.numLabels, tokens, d.assets.version, d.assets.labels));
       const output = d.hooks.corruptOutput ? d.hooks.corruptOutput(decoded, fired) : decoded;
-      if (fired.size) res.setHeader(FAULTS_HEADER, [...fired].join(','));
+      if (fired.size) res.setHeader(FAULTS_HEADER, faultsHeaderValue(fired));
       res.json({ output, tokens, model_version: d.assets.version, device: d.pool.provider });
     } catch (err) {
-      if (fired.size) res.setHeader(FAULTS_HEADER, [...fired].join(','));
+      if (fired.size) res.setHeader(FAULTS_HEADER, faultsHeaderValue(fired));
       next(err);
     }
   });
   app.use(jsonErrors(Services.inference));
   return app;
-}
-
-export function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
 }
