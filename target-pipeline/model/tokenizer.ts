@@ -48,10 +48,12 @@ async function readJson(path: string): Promise<object> {
 
 export async function loadTokenizer(dir: string): Promise<LoadedTokenizer> {
   const started = performance.now();
-  const [json, config] = await Promise.all([
-    readJson(join(dir, TOKENIZER_FILE)),
-    readJson(join(dir, TOKENIZER_CONFIG_FILE)),
-  ]);
+  // Read in parallel, but report a failure in file order: whichever read happened to
+  // fail first must not decide which file the error names.
+  const reads = await Promise.allSettled([readJson(join(dir, TOKENIZER_FILE)), readJson(join(dir, TOKENIZER_CONFIG_FILE))]);
+  const failed = reads.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [json, config] = reads.map((r) => (r as PromiseFulfilledResult<object>).value) as [object, object];
   let tokenizer: Tokenizer;
   try {
     tokenizer = new Tokenizer(json, config);
