@@ -1,8 +1,6 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FeatureCache } from '../../target-pipeline/feature-extractor/cache.ts';
-import { getFeatures } from '../../target-pipeline/feature-extractor/features.ts';
 import { mulberry32 } from '../../target-pipeline/feature-extractor/prng.ts';
-import type { FeatureSource } from '../../target-pipeline/feature-extractor/store.ts';
 
 /** A clock the test moves by hand, so TTL behaviour needs no waiting. */
 function manualClock(): { now: () => number; advance: (ms: number) => void } {
@@ -87,38 +85,5 @@ describe('FeatureCache', () => {
     cache.set('e3', [3]);
     expect(cache.keys().sort()).toEqual(['e0', 'e2', 'e3']);
     expect(cache.stats()).toMatchObject({ entries: 3, evictions: 1 });
-  });
-});
-
-describe('getFeatures', () => {
-  const known = new Map([
-    ['a', [1, 2]],
-    ['b', [3, 4]],
-  ]);
-  function fakeStore() {
-    const computeFeatures = vi.fn<FeatureSource['computeFeatures']>(
-      (ids) => new Map(ids.flatMap((id) => (known.has(id) ? [[id, known.get(id)!] as const] : []))),
-    );
-    return { computeFeatures };
-  }
-
-  it('should fetch misses from the store and report unknown ids as unavailable when the cache is cold', () => {
-    const cache = new FeatureCache();
-    const store = fakeStore();
-    const result = getFeatures(cache, store, ['a', 'b', 'zz', 'a']);
-    expect(result).toMatchObject({ hits: 0, misses: 3, unavailable: ['zz'] });
-    expect([...result.features.entries()]).toEqual([...known.entries()]);
-    expect(store.computeFeatures).toHaveBeenCalledWith(['a', 'b', 'zz']);
-    expect(cache.keys().sort()).toEqual(['a', 'b']);
-  });
-
-  it('should not touch the store when every id is cached', () => {
-    const cache = new FeatureCache();
-    const store = fakeStore();
-    getFeatures(cache, store, ['a', 'b']);
-    store.computeFeatures.mockClear();
-    const result = getFeatures(cache, store, ['b', 'a']);
-    expect(result).toMatchObject({ hits: 2, misses: 0, unavailable: [], dbLookupMs: 0 });
-    expect(store.computeFeatures).not.toHaveBeenCalled();
   });
 });
