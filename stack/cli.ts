@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { loadStackConfig } from './config.ts';
-import { LocalStackProvider, TEMPO_STOP_GRACE_MS } from './local.ts';
+import { LocalStackProvider } from './local.ts';
 import { isAlive, stopPid } from './process.ts';
 import { clearState, readState, writeState } from './state.ts';
 import { REPO_ROOT } from './tools.ts';
@@ -21,7 +21,7 @@ async function up(): Promise<void> {
     kind: 'local',
     runDir: cfg.runDir,
     endpoints: stack.endpoints,
-    processes: stack.processes.map((p) => ({ name: p.name, pid: p.pid ?? -1 })),
+    processes: stack.processes.map((p) => ({ name: p.name, pid: p.pid ?? -1, graceMs: p.graceMs })),
     readyMs: stack.readyMs,
     startedAt: new Date().toISOString(),
   });
@@ -40,7 +40,7 @@ async function pipelineUp(): Promise<void> {
       logDir: path.join(state.runDir, 'logs'),
       detached: true,
     });
-    state.services = [...p.processes.values()].reverse().map((proc) => ({ name: proc.name, pid: proc.pid ?? -1 }));
+    state.services = [...p.processes.values()].reverse().map((proc) => ({ name: proc.name, pid: proc.pid ?? -1, graceMs: proc.graceMs }));
     writeState(state);
     console.log(`pipeline ready: POST ${p.gatewayUrl}/predict (fault admin API ${p.adminUrl}, FAULT_INJECTION=${p.config.FAULT_INJECTION})`);
   } catch (err) {
@@ -58,7 +58,7 @@ async function down(): Promise<void> {
   const all = [...(state.services ?? []), ...[...state.processes].reverse()];
   for (const p of all) {
     const t0 = performance.now();
-    await stopPid(p.pid, p.name, p.name === 'tempo' ? TEMPO_STOP_GRACE_MS : undefined);
+    await stopPid(p.pid, p.name, p.graceMs);
     console.log(`stopped ${p.name} (pid ${p.pid}) in ${Math.round(performance.now() - t0)} ms`);
   }
   clearState();

@@ -43,7 +43,8 @@ export class ManagedProcess {
   /** How long the last stop() took, for the run's timings. */
   stopMs: number | undefined;
   private readonly keepAfterExit: boolean;
-  private readonly graceMs: number;
+  /** SIGTERM-to-SIGKILL grace used by stop(). */
+  readonly graceMs: number;
   private readonly slowStopReason: string | undefined;
 
   private constructor(spec: ProcessSpec) {
@@ -85,6 +86,17 @@ export class ManagedProcess {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /**
+   * Waits until the process's log has a line matching `pattern` and returns the match;
+   * gives up at once if the process dies, or if `abortIf` finds a reason.
+   */
+  waitForLog(pattern: RegExp, what: string, timeoutMs: number, abortIf?: () => string | undefined): Promise<RegExpExecArray> {
+    return waitFor(() => {
+      const text = fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8') : '';
+      return pattern.exec(text) ?? undefined;
+    }, { what: `${what} (log: ${this.logFile})`, timeoutMs, abortIf: () => this.deathReason() ?? abortIf?.() });
   }
 
   /** Why this process is no longer usable, or undefined while it runs. */

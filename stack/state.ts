@@ -6,13 +6,20 @@ import { REPO_ROOT } from './tools.ts';
 /** Where `make stack-up` records what it left running, for `make stack-down`. */
 export const STATE_FILE = path.join(REPO_ROOT, '.runs', 'stack.json');
 
+/** A process left running, with the SIGTERM grace it was started with. */
+export interface RecordedProcess {
+  name: string;
+  pid: number;
+  graceMs?: number;
+}
+
 export interface StackState {
   kind: 'local' | 'containers';
   runDir: string;
   endpoints: StackEndpoints;
-  processes: { name: string; pid: number }[];
+  processes: RecordedProcess[];
   /** Extra processes started on top of the stack (the pipeline), stopped first. */
-  services?: { name: string; pid: number }[];
+  services?: RecordedProcess[];
   readyMs: number;
   startedAt: string;
 }
