@@ -16,6 +16,7 @@ import { LocalStackProvider } from '../stack/local.ts';
 import { ManagedProcess } from '../stack/process.ts';
 import { REPO_ROOT, requireTool } from '../stack/tools.ts';
 import { waitFor } from '../stack/wait.ts';
+import { pipelinePorts } from '../target-pipeline/config.ts';
 import { launchPipeline, type RunningPipeline } from '../target-pipeline/launch.ts';
 import { cacheVsStore, forwardPass, median } from './micro.ts';
 
@@ -29,14 +30,6 @@ const PORT_OFFSET = 10_000;
 const OUT_DIR = path.join(REPO_ROOT, 'reports/bench');
 
 interface LoadResult { rate: number; tracing: 'on' | 'off'; achieved_rps: number; p50_ms: number; p95_ms: number; p99_ms: number; failed: number; dropped: number }
-
-function pipelinePorts(shift: number): Record<string, string> {
-  const o = PORT_OFFSET + shift;
-  return {
-    GATEWAY_PORT: String(8080 + o), FEATURE_EXTRACTOR_PORT: String(8081 + o), INFERENCE_PORT: String(8082 + o), POST_PROCESSOR_PORT: String(8083 + o),
-    ADMIN_PORT: String(9180 + o), FEATURE_EXTRACTOR_ADMIN_PORT: String(9181 + o), INFERENCE_ADMIN_PORT: String(9182 + o),
-  };
-}
 
 async function k6(gatewayUrl: string, rate: number, runDir: string, label: string): Promise<Omit<LoadResult, 'tracing'>> {
   const summary = path.join(runDir, `k6-${label}.json`);
@@ -56,24 +49,8 @@ async function k6(gatewayUrl: string, rate: number, runDir: string, label: strin
   };
 }
 
-async function lastSeq(admin: AdminClient): Promise<number> {
-  const all = await readAll(admin, 0);
-  return all.at(-1)?.seq ?? 0;
-}
-
-async function readAll(admin: AdminClient, after: number) {
-  const out = [];
-  let cursor = after;
-  for (;;) {
-    const page = await admin.ledger(cursor, 10_000);
-    if (page.entries.length === 0) return out;
-    out.push(...page.entries);
-    cursor = page.next;
-  }
-}
-
 async function stageMedians(p: RunningPipeline, token: string, full: TempoClient, after: number) {
-  const entries = (await new AdminClient(p.adminUrl, token).ledger(after, 10_000)).entries;
+  const entries = await new AdminClient(p.adminUrl, token).ledgerAll(after);
   const sample = entries.filter((_, i) => i % Math.max(1, Math.floor(entries.length / STAGE_SAMPLE)) === 0).slice(0, STAGE_SAMPLE);
   const by = new Map<string, number[]>();
   for (const e of sample) {
@@ -96,7 +73,7 @@ async function main(): Promise<void> {
   try {
     for (const [tracing, shift] of [['on', 0], ['off', 100]] as const) {
       pipelines[tracing] = await launchPipeline({
-        env: { ...pipelinePorts(shift), HARNESS_OTLP_HTTP_URL: stack.endpoints.otlpHttpUrl, HARNESS_TRACING: tracing, FAULT_INJECTION: 'on', FAULT_ADMIN_TOKEN: token },
+        env: { ...pipelinePorts(PORT_OFFSET + shift), HARNESS_OTLP_HTTP_URL: stack.endpoints.otlpHttpUrl, HARNESS_TRACING: tracing, FAULT_INJECTION: 'on', FAULT_ADMIN_TOKEN: token },
         logDir: path.join(cfg.runDir, 'logs', `tracing-${tracing}`),
       });
       await primePipeline(pipelines[tracing]!.gatewayUrl, 100, 'intent-encoder');
@@ -109,7 +86,7 @@ async function main(): Promise<void> {
       console.log(`[bench] warm-up, tracing ${side}`);
       await k6((side === 'on' ? on : off).gatewayUrl, WARMUP_RATE, cfg.runDir, `${side}-warmup`);
     }
-    const cursor = await lastSeq(admins.on);
+    const cursor = await admins.on.ledgerHead();
     const load: LoadResult[] = [];
     for (const rate of RATES) {
       // Short blocks in alternation (on, off, off, on, ...), so drift in this shared
@@ -120,9 +97,9 @@ async function main(): Promise<void> {
       for (let r = 0; r < ROUNDS; r++) {
         for (const side of r % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
           console.log(`[bench] ${rate}/s, round ${r + 1}/${ROUNDS}, tracing ${side}`);
-          const before = await lastSeq(admins[side]);
+          const before = await admins[side].ledgerHead();
           blocks[side].push(await k6((side === 'on' ? on : off).gatewayUrl, rate, cfg.runDir, `${side}-${rate}-${r}`));
-          pooled[side].push(...(await readAll(admins[side], before)).map((e) => e.latency_ms));
+          pooled[side].push(...(await admins[side].ledgerAll(before)).map((e) => e.latency_ms));
         }
       }
       for (const side of ['on', 'off'] as const) {

@@ -5,12 +5,12 @@ import { assertPortFree } from './ports.ts';
 import { ManagedProcess } from './process.ts';
 import { endpointsFor, type RunningStack, type StackProvider } from './provider.ts';
 import { REPO_ROOT, requireTool } from './tools.ts';
-import { waitFor, waitForHttpOk } from './wait.ts';
+import { waitForHttpOk } from './wait.ts';
 
 /** Tempo gets this long after SIGTERM; the run's data is not needed once the verdict is written. */
 export const TEMPO_STOP_GRACE_MS = 3_000;
 
-export const COLLECTOR_READY_LINE = 'Everything is ready';
+export const COLLECTOR_READY_LINE = /Everything is ready/;
 
 /** The first error the Collector logged, which is why it will not become ready. */
 function firstErrorLine(logFile: string): string | undefined {
@@ -77,10 +77,7 @@ export class LocalStackProvider implements StackProvider {
       });
       // The health endpoint answers before the pipelines start; a bad processor config
       // only shows afterwards. Ready means the Collector said so and is still running.
-      await waitFor(() => (fs.readFileSync(collector.logFile, 'utf8').includes(COLLECTOR_READY_LINE) ? true : undefined), {
-        what: `the Collector to start every pipeline (log: ${collector.logFile})`, timeoutMs: cfg.readyTimeoutMs,
-        abortIf: () => collector.deathReason() ?? firstErrorLine(collector.logFile),
-      });
+      await collector.waitForLog(COLLECTOR_READY_LINE, 'the Collector to start every pipeline', cfg.readyTimeoutMs, () => firstErrorLine(collector.logFile));
       stack.readyMs = Math.round(performance.now() - t0);
       return stack;
     } catch (err) {

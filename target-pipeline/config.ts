@@ -113,6 +113,16 @@ export function loadPipelineConfig(env: NodeJS.ProcessEnv = process.env): Pipeli
   return parsed.data;
 }
 
+/** Every port setting of the pipeline at its default plus `offset`, as environment variables. */
+export const PIPELINE_PORT_SETTINGS = [
+  'GATEWAY_PORT', 'FEATURE_EXTRACTOR_PORT', 'INFERENCE_PORT', 'POST_PROCESSOR_PORT',
+  'ADMIN_PORT', 'FEATURE_EXTRACTOR_ADMIN_PORT', 'INFERENCE_ADMIN_PORT',
+] as const;
+
+export function pipelinePorts(offset: number): Record<(typeof PIPELINE_PORT_SETTINGS)[number], string> {
+  return Object.fromEntries(PIPELINE_PORT_SETTINGS.map((k) => [k, String(PIPELINE_DEFAULTS[k] + offset)])) as Record<(typeof PIPELINE_PORT_SETTINGS)[number], string>;
+}
+
 export function serviceUrl(cfg: PipelineConfig, port: number): string {
   const host = cfg.PIPELINE_HOST === '0.0.0.0' ? '127.0.0.1' : cfg.PIPELINE_HOST;
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;

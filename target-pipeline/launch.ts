@@ -7,10 +7,11 @@ import path from 'node:path';
 import { ManagedProcess } from '../stack/process.ts';
 import { assertPortFree } from '../stack/ports.ts';
 import { REPO_ROOT } from '../stack/tools.ts';
-import { waitFor } from '../stack/wait.ts';
 import { loadPipelineConfig, serviceUrl, type PipelineConfig } from './config.ts';
 
 export const SERVICE_START_TIMEOUT_MS = 180_000;
+/** What every service prints once it accepts connections (see service/run.ts). */
+export const LISTENING_LINE = /^LISTENING (\d+)$/m;
 
 /** Start order: dependencies first, the gateway (the front door) last. */
 export const SERVICES = [
@@ -55,11 +56,7 @@ export async function launchPipeline(opts: LaunchOptions): Promise<RunningPipeli
         env, cwd: REPO_ROOT, logDir: opts.logDir, detached: opts.detached,
       });
       processes.set(s.name, proc);
-      await waitFor(() => (fs.existsSync(proc.logFile) && /^LISTENING \d+/m.test(fs.readFileSync(proc.logFile, 'utf8')) ? true : undefined), {
-        what: `the ${s.name} service to listen on port ${config[s.port]} (log: ${proc.logFile})`,
-        timeoutMs: SERVICE_START_TIMEOUT_MS,
-        abortIf: () => proc.deathReason(),
-      });
+      await proc.waitForLog(LISTENING_LINE, `the ${s.name} service to listen on port ${config[s.port]}`, SERVICE_START_TIMEOUT_MS);
     }
   } catch (err) {
     await stop();

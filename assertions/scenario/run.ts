@@ -14,10 +14,10 @@ import { LocalStackProvider } from '../../stack/local.ts';
 import type { RunningStack } from '../../stack/provider.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 import { launchPipeline, type RunningPipeline } from '../../target-pipeline/launch.ts';
-import { Spans } from '../../target-pipeline/semconv.ts';
+import { Attr, Spans } from '../../target-pipeline/semconv.ts';
 import type { ScenarioVerdict } from '../reports/types.ts';
 import { waterfall } from '../reports/waterfall.ts';
-import { spansOf, TempoClient, type TimeRange } from '../tempo/client.ts';
+import { attrsToRecord, spansOf, TempoClient, type TimeRange } from '../tempo/client.ts';
 import { matchedBy, settledKeptSet, waitForAllTraces } from '../verdict/collect.ts';
 import { readSamplerCounts } from '../verdict/collector-metrics.ts';
 import { faultVerdict, judge, keptUnfaulted, type FaultVerdict } from '../verdict/compute.ts';
@@ -69,7 +69,7 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
     t = performance.now();
     await primePipeline(pipeline.gatewayUrl, spec.entities, pipeline.config.MODEL_NAME);
     await admin.reset();
-    const cursor = (await readLedger(admin, 0)).at(-1)?.seq ?? 0;
+    const cursor = await admin.ledgerHead();
     mark('prime_ms', t);
 
     t = performance.now();
@@ -81,7 +81,7 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
       throw new HarnessError(`k6 failed (exit ${k6.exitCode}); see ${k6.logFile}`);
     }
     const counters = await admin.status();
-    const entries = await readLedger(admin, cursor);
+    const entries = await admin.ledgerAll(cursor);
     if (entries.length === 0) throw new HarnessError('the ledger recorded no request during the load');
     const lastTs = Math.max(...entries.map((e) => e.ts + e.latency_ms));
     const range: TimeRange = { start: Math.floor(loadStart / 1000) - 5, end: Math.ceil(Date.now() / 1000) + 5 };
@@ -118,7 +118,7 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
     const keptShare = (s: Set<string>) => [...s].filter((id) => runIds.has(id)).length / entries.length;
 
     const wf = await waterfallFor(full, spec, faulted);
-    const stages = await stageBreakdown(full, entries);
+    const { stages, device } = await stageBreakdown(full, entries);
     const sumOver = <K extends 'faulted' | 'true_positives' | 'matched'>(k: K) => perFault.reduce((a, v) => a + v[k], 0);
     const verdict: ScenarioVerdict = {
       scenario: spec.name,
@@ -141,7 +141,7 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
       failures,
       waterfall: wf,
       stages,
-      device: stages.length ? await deviceOf(full, entries[0]!.trace_id) : 'unknown',
+      device,
       k6: {
         exit_code: k6.exitCode,
         http_reqs: k6.summary?.metrics?.http_reqs?.count,
@@ -178,17 +178,6 @@ async function samplingCrossCheck(full: TempoClient, telemetryUrl: string, range
   }
 }
 
-async function readLedger(admin: AdminClient, after: number): Promise<LedgerEntry[]> {
-  const out: LedgerEntry[] = [];
-  let cursor = after;
-  for (;;) {
-    const page = await admin.ledger(cursor, 10_000);
-    out.push(...page.entries);
-    if (page.entries.length === 0) return out;
-    cursor = page.next;
-  }
-}
-
 function parseDuration(d: string): number {
   const m = /^(\d+)(ms|s)$/.exec(d);
   if (!m) throw new HarnessError(`bad duration '${d}'`);
@@ -204,21 +193,19 @@ async function waterfallFor(full: TempoClient, spec: ScenarioSpec, faulted: Ledg
   return trace ? { trace_id: pick.trace_id, faults: pick.faults, rows: waterfall(trace) } : null;
 }
 
-async function deviceOf(full: TempoClient, traceId: string): Promise<string> {
-  const t = await full.traceById(traceId);
-  const inf = t && spansOf(t).find((s) => s.name === Spans.inference);
-  const a = inf?.attributes?.find((x) => x.key === 'ml.device.type');
-  return a?.value.stringValue ?? 'unknown';
-}
-
-/** Median duration of each span name over a sample of faulted and unfaulted traces. */
-async function stageBreakdown(full: TempoClient, entries: LedgerEntry[]): Promise<ScenarioVerdict['stages']> {
+/**
+ * Median duration of each span name over a sample of faulted and unfaulted traces, and
+ * the execution provider those traces' inference spans report.
+ */
+async function stageBreakdown(full: TempoClient, entries: LedgerEntry[]): Promise<{ stages: ScenarioVerdict['stages']; device: string }> {
+  let device = 'unknown';
   const sample = (xs: LedgerEntry[]) => xs.filter((_, i) => i % Math.max(1, Math.floor(xs.length / STAGE_SAMPLE)) === 0).slice(0, STAGE_SAMPLE);
   const collect = async (xs: LedgerEntry[]) => {
     const by = new Map<string, number[]>();
     for (const e of sample(xs)) {
       const t = await full.traceById(e.trace_id);
       for (const s of t ? spansOf(t) : []) {
+        if (s.name === Spans.inference) device = String(attrsToRecord(s.attributes)[Attr.deviceType] ?? device);
         const d = Number(BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano)) / 1e6;
         by.set(s.name, [...(by.get(s.name) ?? []), d]);
       }
@@ -228,5 +215,6 @@ async function stageBreakdown(full: TempoClient, entries: LedgerEntry[]): Promis
   const f = await collect(entries.filter((e) => e.faults.length > 0));
   const u = await collect(entries.filter((e) => e.faults.length === 0));
   const median = (xs: number[] | undefined) => (xs && xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : null);
-  return Object.values(Spans).filter((n) => f.has(n) || u.has(n)).map((n) => ({ stage: n, faulted_median_ms: median(f.get(n)), unfaulted_median_ms: median(u.get(n)) }));
+  const stages = Object.values(Spans).filter((n) => f.has(n) || u.has(n)).map((n) => ({ stage: n, faulted_median_ms: median(f.get(n)), unfaulted_median_ms: median(u.get(n)) }));
+  return { stages, device };
 }

@@ -1,3 +1,5 @@
+import type { LedgerEntry } from '../ledger.ts';
+
 /** A client of the fault admin API, used by the CLI, the scenario runner and tests. */
 export class AdminClient {
   readonly baseUrl: string;
@@ -38,6 +40,22 @@ export class AdminClient {
   }
 
   ledger(after = 0, limit = 10_000) {
-    return this.call<{ entries: import('../ledger.ts').LedgerEntry[]; next: number; dropped: number }>('GET', `/ledger?after=${after}&limit=${limit}`);
+    return this.call<{ entries: LedgerEntry[]; next: number; dropped: number }>('GET', `/ledger?after=${after}&limit=${limit}`);
+  }
+
+  /** Every ledger entry after sequence `after`, page by page. */
+  async ledgerAll(after = 0): Promise<LedgerEntry[]> {
+    const out: LedgerEntry[] = [];
+    for (let cursor = after; ;) {
+      const page = await this.ledger(cursor);
+      if (page.entries.length === 0) return out;
+      out.push(...page.entries);
+      cursor = page.next;
+    }
+  }
+
+  /** The sequence number of the newest entry (0 for an empty ledger): a cursor for "from now on". */
+  async ledgerHead(): Promise<number> {
+    return (await this.ledgerAll()).at(-1)?.seq ?? 0;
   }
 }

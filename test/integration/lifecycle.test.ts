@@ -60,8 +60,7 @@ describe('stack lifecycle', () => {
     process.kill(runner.pid!, 'SIGINT');
     const exit = await runner.exited;
     expect(exit.code).toBe(130);
-    const ports = [3200, 4417, 4317, 4318, 13133, 8889, 8888].map((p) => p + TEST_PORT_OFFSET)
-      .concat(Object.values(testPipelinePorts()).map(Number));
+    const ports = Object.values(testStackConfig().ports).concat(Object.values(testPipelinePorts()).map(Number));
     for (const p of ports) expect(await isPortFree('127.0.0.1', p), `port ${p} still in use`).toBe(true);
     const log = fs.readFileSync(runner.logFile, 'utf8');
     expect(log).toMatch(/SIGINT: stopping .*tempo/);

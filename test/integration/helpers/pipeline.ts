@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { pipelinePorts } from '../../../target-pipeline/config.ts';
 import { launchPipeline, type RunningPipeline } from '../../../target-pipeline/launch.ts';
 import type { RunningStack } from '../../../stack/provider.ts';
 import { REPO_ROOT } from '../../../stack/tools.ts';
@@ -8,16 +9,7 @@ export const TEST_ADMIN_TOKEN = 'integration-test-token-0123456789';
 
 /** Pipeline ports for tests, shifted like the stack's. */
 export function testPipelinePorts(): Record<string, string> {
-  const o = TEST_PORT_OFFSET;
-  return {
-    GATEWAY_PORT: String(8080 + o),
-    FEATURE_EXTRACTOR_PORT: String(8081 + o),
-    INFERENCE_PORT: String(8082 + o),
-    POST_PROCESSOR_PORT: String(8083 + o),
-    ADMIN_PORT: String(9180 + o),
-    FEATURE_EXTRACTOR_ADMIN_PORT: String(9181 + o),
-    INFERENCE_ADMIN_PORT: String(9182 + o),
-  };
+  return pipelinePorts(TEST_PORT_OFFSET);
 }
 
 export function testPipelineEnv(stack: RunningStack, extra: Record<string, string> = {}): Record<string, string> {

@@ -5,7 +5,7 @@ import { loadStackConfig, type StackConfig } from '../../../stack/config.ts';
 import { LocalStackProvider, type LocalRunningStack } from '../../../stack/local.ts';
 import { ManagedProcess } from '../../../stack/process.ts';
 import { REPO_ROOT } from '../../../stack/tools.ts';
-import { waitFor } from '../../../stack/wait.ts';
+import { LISTENING_LINE } from '../../../target-pipeline/launch.ts';
 
 /** Integration tests shift every port so that they can run beside a stack a person left up. */
 export const TEST_PORT_OFFSET = 20_000;
@@ -35,9 +35,6 @@ export async function startNodeService(
     name, command: process.execPath, args: [path.resolve(REPO_ROOT, script)],
     env: { ...process.env, ...env }, cwd: REPO_ROOT, logDir,
   });
-  const port = await waitFor(() => {
-    const m = /LISTENING (\d+)/.exec(fs.existsSync(proc.logFile) ? fs.readFileSync(proc.logFile, 'utf8') : '');
-    return m?.[1] ? Number(m[1]) : undefined;
-  }, { what: `${name} to listen (log: ${proc.logFile})`, timeoutMs, abortIf: () => proc.deathReason() });
-  return { proc, port };
+  const m = await proc.waitForLog(LISTENING_LINE, `${name} to listen`, timeoutMs);
+  return { proc, port: Number(m[1]) };
 }
