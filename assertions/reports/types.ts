@@ -33,8 +33,6 @@ export interface ScenarioVerdict {
   k6: { exit_code: number | null; http_reqs?: number; p95_ms?: number; p99_ms?: number; dropped_iterations?: number };
   timings: Record<string, number>;
   /** Tempo's sampled tenants against the Collector's own tail-sampling counters. */
-  sampling_cross_check:
-    | { collector_sampled_total: number; tempo_kept_seed: number; tempo_kept_harness: number; match: boolean; per_policy: Record<string, number> }
-    | { error: string };
+  sampling_cross_check: { collector_sampled_total: number; tempo_kept_seed: number; tempo_kept_harness: number; match: boolean; per_policy: Record<string, number> };
   fault_counters: unknown;
 }

@@ -25,9 +25,7 @@ export function terminalTable(v: ScenarioVerdict): string {
     `  unfaulted kept by the 3% baseline: ${pct(v.kept_unfaulted.ratio)} of ${v.kept_unfaulted.unfaulted} (expected ${pct(v.kept_unfaulted.expected_ratio)}); retention of all traces: harness ${pct(v.retention.harness)}, seed ${pct(v.retention.seed)}`,
   ];
   const cc = v.sampling_cross_check;
-  lines.push('error' in cc
-    ? `  collector cross-check unavailable: ${cc.error}`
-    : `  collector says it kept ${cc.collector_sampled_total} traces; Tempo holds ${cc.tempo_kept_seed} (seed) + ${cc.tempo_kept_harness} (harness) = ${cc.tempo_kept_seed + cc.tempo_kept_harness}: ${cc.match ? 'match' : 'MISMATCH'}`);
+  lines.push(`  collector says it kept ${cc.collector_sampled_total} traces; Tempo holds ${cc.tempo_kept_seed} (seed) + ${cc.tempo_kept_harness} (harness) = ${cc.tempo_kept_seed + cc.tempo_kept_harness}: ${cc.match ? 'match' : 'MISMATCH'}`);
   if (v.failures.length) lines.push('  failed:', ...v.failures.map((m) => `    ${m.path}: expected ${m.expected}, got ${m.actual}`));
   if (v.waterfall) lines.push(`\n  slowest faulted trace ${v.waterfall.trace_id} (${v.waterfall.faults.join(', ')}):`, textWaterfall(v.waterfall.rows).replace(/^/gm, '    '));
   return lines.join('\n');

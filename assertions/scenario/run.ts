@@ -18,8 +18,7 @@ import { Attr, Spans } from '../../target-pipeline/semconv.ts';
 import type { ScenarioVerdict } from '../reports/types.ts';
 import { waterfall } from '../reports/waterfall.ts';
 import { attrsToRecord, spansOf, TempoClient, type TimeRange } from '../tempo/client.ts';
-import { matchedBy, settledKeptSet, waitForAllTraces } from '../verdict/collect.ts';
-import { readSamplerCounts } from '../verdict/collector-metrics.ts';
+import { keptSet, matchedBy, waitForAllTraces, waitForSampling } from '../verdict/collect.ts';
 import { faultVerdict, judge, keptUnfaulted, type FaultVerdict } from '../verdict/compute.ts';
 import type { ScenarioSpec } from './config.ts';
 import { runK6, K6_THRESHOLDS_FAILED } from './k6.ts';
@@ -83,7 +82,6 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
     const counters = await admin.status();
     const entries = await admin.ledgerAll(cursor);
     if (entries.length === 0) throw new HarnessError('the ledger recorded no request during the load');
-    const lastTs = Math.max(...entries.map((e) => e.ts + e.latency_ms));
     const range: TimeRange = { start: Math.floor(loadStart / 1000) - 5, end: Math.ceil(Date.now() / 1000) + 5 };
 
     const full = new TempoClient(stack.endpoints.tempoUrl, TENANTS.full);
@@ -91,15 +89,18 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
     log(`[${spec.name}] waiting for ${entries.length} traces in Tempo`);
     await waitForAllTraces(full, entries.map((e) => e.trace_id), range, TRACE_WAIT_MS);
     mark('traces_searchable_ms', t);
-    const notBefore = lastTs + parseDuration(spec.decision_wait) + 2_000;
     t = performance.now();
-    const [keptHarness, keptSeed] = await Promise.all([
-      settledKeptSet(full.forTenant(TENANTS.harness), range, notBefore, TRACE_WAIT_MS),
-      settledKeptSet(full.forTenant(TENANTS.seed), range, notBefore, TRACE_WAIT_MS),
-    ]);
+    const seedTenant = full.forTenant(TENANTS.seed);
+    const harnessTenant = full.forTenant(TENANTS.harness);
+    // Over the whole life of the stack (priming included), as the sampler's counters are.
+    const sampling = await waitForSampling([seedTenant, harnessTenant], stack.endpoints.collectorTelemetryUrl,
+      { start: Math.floor(stackStart / 1000) - 5, end: range.end }, TRACE_WAIT_MS);
     mark('sampling_settled_ms', t);
-
-    const crossCheck = await samplingCrossCheck(full, stack.endpoints.collectorTelemetryUrl, { start: Math.floor(stackStart / 1000) - 5, end: range.end });
+    const [keptHarness, keptSeed] = await Promise.all([keptSet(harnessTenant, range), keptSet(seedTenant, range)]);
+    const crossCheck: ScenarioVerdict['sampling_cross_check'] = {
+      collector_sampled_total: sampling.counts.sampledTotal, tempo_kept_seed: sampling.held[0]!, tempo_kept_harness: sampling.held[1]!,
+      match: sampling.settled && sampling.counts.sampledTotal === sampling.held[0]! + sampling.held[1]!, per_policy: sampling.counts.perPolicy,
+    };
     const faultsInScope = (Object.keys(spec.faults) as FaultName[]);
     const perFault: FaultVerdict[] = [];
     for (const f of faultsInScope) {
@@ -160,28 +161,6 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
     await stack?.stop();
     timings.stop_ms = Math.round(performance.now() - t);
   }
-}
-
-/**
- * Tempo's sampled tenants against the sampler's own count of kept traces, over the
- * whole life of the stack (priming included). Reported, not judged: a difference is a
- * finding (late spans decided twice, an export lost), not a harness failure.
- */
-async function samplingCrossCheck(full: TempoClient, telemetryUrl: string, range: TimeRange): Promise<ScenarioVerdict['sampling_cross_check']> {
-  try {
-    const counts = await readSamplerCounts(telemetryUrl);
-    const seed = (await full.forTenant(TENANTS.seed).searchAll('{ }', range)).size;
-    const harness = (await full.forTenant(TENANTS.harness).searchAll('{ }', range)).size;
-    return { collector_sampled_total: counts.sampledTotal, tempo_kept_seed: seed, tempo_kept_harness: harness, match: counts.sampledTotal === seed + harness, per_policy: counts.perPolicy };
-  } catch (err) {
-    return { error: (err as Error).message };
-  }
-}
-
-function parseDuration(d: string): number {
-  const m = /^(\d+)(ms|s)$/.exec(d);
-  if (!m) throw new HarnessError(`bad duration '${d}'`);
-  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
 }
 
 /** The slowest faulted trace; in a mixed run, the slowest of those hit by the most faults. */

@@ -1,11 +1,9 @@
 import { Spans } from '../../target-pipeline/semconv.ts';
 import { waitFor } from '../../stack/wait.ts';
 import type { TempoClient, TimeRange } from '../tempo/client.ts';
+import { readSamplerCounts, type SamplerCounts } from './collector-metrics.ts';
 
 /** Every pipeline trace has this root; searching for it lists a tenant's traces. */
-/** A sampled tenant counts as settled once its count has not moved for this long. */
-export const SETTLE_QUIET_MS = 2_500;
-
 export const ROOT_QUERY = `{ name = "${Spans.pipelineRequest}" }`;
 
 /**
@@ -24,22 +22,36 @@ export async function waitForAllTraces(full: TempoClient, ids: string[], range: 
 }
 
 /**
- * The traces a sampled tenant kept. Tail sampling decides decision_wait after a
- * trace's first span, so the set is read once that has passed for the last request
- * and it has stopped growing between two reads.
+ * Waits until tail sampling is done and Tempo holds everything it kept, watching the
+ * sampler's own counters rather than a clock: every trace the samplers received has a
+ * decision, and the sampled tenants hold as many traces as the samplers kept. On a
+ * deadline it returns what it saw (a shortfall is then a finding for the verdict, such
+ * as a late span decided twice), instead of failing the run.
  */
-export async function settledKeptSet(client: TempoClient, range: TimeRange, notBefore: number, timeoutMs: number): Promise<Set<string>> {
-  let last = -1;
-  let changedAt = Date.now();
-  const found = await waitFor(async () => {
-    const got = await client.searchAll(ROOT_QUERY, range);
-    if (got.size !== last) changedAt = Date.now();
-    last = got.size;
-    const settled = Date.now() >= notBefore && Date.now() - changedAt >= SETTLE_QUIET_MS;
-    if (!settled) throw new Error(`${got.size} kept so far`);
-    return got;
-  }, { what: `tenant ${client.tenant} to settle`, timeoutMs });
-  return new Set(found.keys());
+export async function waitForSampling(
+  tenants: TempoClient[], telemetryUrl: string, lifeRange: TimeRange, timeoutMs: number,
+): Promise<{ counts: SamplerCounts; held: number[]; settled: boolean }> {
+  let last: { counts: SamplerCounts; held: number[] } | undefined;
+  try {
+    await waitFor(async () => {
+      const counts = await readSamplerCounts(telemetryUrl);
+      const held = await Promise.all(tenants.map(async (t) => (await t.searchAll('{ }', lifeRange)).size));
+      last = { counts, held };
+      const undecided = counts.receivedTotal - counts.sampledTotal - counts.notSampledTotal;
+      if (undecided > 0) throw new Error(`${undecided} traces not decided yet`);
+      const sum = held.reduce((a, b) => a + b, 0);
+      if (sum < counts.sampledTotal) throw new Error(`Tempo holds ${sum} of the ${counts.sampledTotal} traces the samplers kept`);
+      return true;
+    }, { what: 'tail sampling to decide every trace and Tempo to hold every kept one', timeoutMs });
+    return { ...last!, settled: true };
+  } catch (err) {
+    if (!last) throw err;
+    return { ...last, settled: false };
+  }
+}
+
+export async function keptSet(client: TempoClient, range: TimeRange): Promise<Set<string>> {
+  return new Set((await client.searchAll(ROOT_QUERY, range)).keys());
 }
 
 export async function matchedBy(full: TempoClient, query: string, range: TimeRange): Promise<Set<string>> {
