@@ -7,8 +7,9 @@ import { ManagedProcess } from '../../../stack/process.ts';
 import { REPO_ROOT } from '../../../stack/tools.ts';
 import { LISTENING_LINE } from '../../../target-pipeline/launch.ts';
 
-/** Integration tests shift every port so that they can run beside a stack a person left up. */
-export const TEST_PORT_OFFSET = 20_000;
+/** Integration tests shift every port so that they can run beside a stack a person left up
+ * (HARNESS_TEST_PORT_OFFSET moves them again, for two test runs side by side). */
+export const TEST_PORT_OFFSET = Number(process.env.HARNESS_TEST_PORT_OFFSET ?? 20_000);
 /** A short decision_wait keeps tests fast; the policies themselves are the seed's. */
 export const TEST_DECISION_WAIT = '2s';
 
