@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { configEnv, type PortName, type StackConfig } from './config.ts';
+import { startCollector } from './collector.ts';
 import { assertPortFree } from './ports.ts';
 import { ManagedProcess } from './process.ts';
 import { endpointsFor, type RunningStack, type StackProvider } from './provider.ts';
@@ -9,14 +10,6 @@ import { waitForHttpOk } from './wait.ts';
 
 /** Tempo gets this long after SIGTERM; the run's data is not needed once the verdict is written. */
 export const TEMPO_STOP_GRACE_MS = 3_000;
-
-export const COLLECTOR_READY_LINE = /Everything is ready/;
-
-/** The first error the Collector logged, which is why it will not become ready. */
-function firstErrorLine(logFile: string): string | undefined {
-  const line = fs.readFileSync(logFile, 'utf8').split('\n').find((l) => /\terror\t/.test(l));
-  return line ? `the Collector logged an error: ${line.slice(0, 400)}` : undefined;
-}
 
 export const TEMPO_CONFIG = path.join(REPO_ROOT, 'docker/tempo/tempo.yaml');
 export const COLLECTOR_CONFIG = path.join(REPO_ROOT, 'docker/otelcol/config.yaml');
@@ -43,7 +36,7 @@ export class LocalStackProvider implements StackProvider {
 
   async start(cfg: StackConfig): Promise<LocalRunningStack> {
     const tempoBin = requireTool('tempo');
-    const otelcolBin = requireTool('otelcol');
+    requireTool('otelcol');
     for (const p of TEMPO_PORTS) await assertPortFree(cfg.host, cfg.ports[p], `Tempo (${p})`);
     for (const p of COLLECTOR_PORTS) await assertPortFree(cfg.host, cfg.ports[p], `the Collector (${p})`);
 
@@ -66,18 +59,12 @@ export class LocalStackProvider implements StackProvider {
       await waitForHttpOk(`${endpoints.tempoUrl}/ready`, {
         what: `Tempo ready at ${endpoints.tempoUrl}/ready`, timeoutMs: cfg.readyTimeoutMs, abortIf: () => tempo.deathReason(),
       });
-      const collector = ManagedProcess.start({
-        name: 'otelcol', command: otelcolBin, args: [`--config=${COLLECTOR_CONFIG}`],
-        env, logDir, detached: this.detached,
+      const collector = await startCollector({
+        name: 'otelcol', configFile: COLLECTOR_CONFIG, env: configEnv(cfg, tempoData),
+        healthUrl: `http://${cfg.host}:${cfg.ports.COLLECTOR_HEALTH_PORT}/`,
+        logDir, readyTimeoutMs: cfg.readyTimeoutMs, detached: this.detached,
       });
       started.push(collector);
-      const health = `http://${cfg.host}:${cfg.ports.COLLECTOR_HEALTH_PORT}/`;
-      await waitForHttpOk(health, {
-        what: `the Collector healthy at ${health}`, timeoutMs: cfg.readyTimeoutMs, abortIf: () => collector.deathReason(),
-      });
-      // The health endpoint answers before the pipelines start; a bad processor config
-      // only shows afterwards. Ready means the Collector said so and is still running.
-      await collector.waitForLog(COLLECTOR_READY_LINE, 'the Collector to start every pipeline', cfg.readyTimeoutMs, () => firstErrorLine(collector.logFile));
       stack.readyMs = Math.round(performance.now() - t0);
       return stack;
     } catch (err) {
