@@ -5,6 +5,7 @@
  * zeros).
  */
 import type { z } from 'zod';
+import { issueField } from '../target-pipeline/service/errors.ts';
 import type { FaultName } from './wire.ts';
 
 export type FaultOwner = 'feature-extractor' | 'inference';
@@ -56,7 +57,7 @@ export class BoundFault<K = unknown, Target = unknown> {
     const parsed = this.schema.safeParse(raw ?? {});
     if (!parsed.success) {
       const i = parsed.error.issues[0]!;
-      const field = i.path.join('.') || '(knobs)';
+      const field = issueField(i, '(knobs)');
       return { ok: false, field, message: `${this.module.name}: ${field}: ${i.message}` };
     }
     this.runtime.enable(parsed.data);

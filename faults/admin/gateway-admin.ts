@@ -8,6 +8,7 @@ import { gpuStarvation } from '../gpu-starvation.ts';
 import type { Ledger } from '../ledger.ts';
 import { outputCorruption } from '../output-corruption.ts';
 import { tokenizerReload } from '../tokenizer-reload.ts';
+import { issueField } from '../../target-pipeline/service/errors.ts';
 import { assertLoopback, audit, requireToken } from './auth.ts';
 
 export const MAX_LEDGER_PAGE = 10_000;
@@ -91,13 +92,16 @@ export async function startAdminApi(cfg: PipelineConfig, ledger: Ledger): Promis
     const q = ledgerQuery.safeParse(req.query);
     if (!q.success) {
       const i = q.error.issues[0]!;
-      res.status(400).json({ error: `${i.path.join('.') || 'query'}: ${i.message}`, field: i.path.join('.') });
+      const field = issueField(i, 'query');
+      res.status(400).json({ error: `${field}: ${i.message}`, field });
       return;
     }
     res.json(ledger.read({ after: q.data.after, sinceTs: q.data.since_ts, limit: q.data.limit }));
   });
-  app.use((err: { status?: number; message?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    res.status(err.status ?? 400).json({ error: `bad admin request: ${err.message}` });
+  app.use((err: { status?: number; message?: string; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    // body-parser's errors: the body is what was wrong, so name it.
+    const what = err.type === 'entity.parse.failed' ? 'the body is not valid JSON: ' : err.type === 'entity.too.large' ? 'the body is too large: ' : '';
+    res.status(err.status ?? 400).json({ error: `bad admin request: ${what}${err.message}`, ...(what ? { field: 'body' } : {}) });
   });
   return new Promise((resolve, reject) => {
     const server = app.listen(cfg.ADMIN_PORT, cfg.ADMIN_HOST, (err?: Error) => (err ? reject(err) : resolve(server)));

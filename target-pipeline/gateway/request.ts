@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { issueField } from '../service/errors.ts';
 import { ENTITY_ID_PATTERN } from '../feature-extractor/service.ts';
 
 export interface RequestLimits {
@@ -38,7 +39,7 @@ export function validatePredict(raw: string, l: RequestLimits): { ok: true; valu
   const parsed = predictSchema(l).safeParse(json);
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
-    const field = i.path.join('.') || '(root)';
+    const field = issueField(i);
     return { ok: false, failure: { status: 400, reason: 'invalid_field', field, message: `${field}: ${i.message}` } };
   }
   if (parsed.data.model !== l.modelName) {

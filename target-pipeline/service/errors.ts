@@ -25,3 +25,13 @@ export function markSpanError(span: Span, thrown: unknown): Error {
   span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
   return err;
 }
+
+/**
+ * The field a zod issue is about, for a 4xx body: its path, or for an unknown key the
+ * key itself (zod puts those at the object's own path, which would name only the parent).
+ */
+export function issueField(issue: { path: PropertyKey[]; code?: string; keys?: string[] }, root = '(root)'): string {
+  const at = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys' && issue.keys?.length) return [at, issue.keys[0]].filter(Boolean).join('.');
+  return at || root;
+}
