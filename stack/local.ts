@@ -49,22 +49,32 @@ export class LocalStackProvider implements StackProvider {
     const started: ManagedProcess[] = [];
     const stack = new LocalRunningStack(endpoints, cfg, started);
     try {
-      const tempo = ManagedProcess.start({
-        name: 'tempo', command: tempoBin, args: [`-config.file=${TEMPO_CONFIG}`, '-config.expand-env=true'],
-        env, logDir, detached: this.detached,
-        stopGraceMs: TEMPO_STOP_GRACE_MS,
-        slowStopReason: 'after queries, Tempo 3.0 can spend its whole graceful-shutdown time completing live-store blocks; a run folder is not reused',
+      // Each component's start is kept, so that an outage test can stop one and start it
+      // again on the same ports and data folder (startComponent).
+      stack.starters.set('tempo', async () => {
+        const tempo = ManagedProcess.start({
+          name: 'tempo', command: tempoBin, args: [`-config.file=${TEMPO_CONFIG}`, '-config.expand-env=true'],
+          env, logDir, detached: this.detached,
+          stopGraceMs: TEMPO_STOP_GRACE_MS,
+          slowStopReason: 'after queries, Tempo 3.0 can spend its whole graceful-shutdown time completing live-store blocks; a run folder is not reused',
+        });
+        started.push(tempo);
+        await waitForHttpOk(`${endpoints.tempoUrl}/ready`, {
+          what: `Tempo ready at ${endpoints.tempoUrl}/ready`, timeoutMs: cfg.readyTimeoutMs, abortIf: () => tempo.deathReason(),
+        });
+        return tempo;
       });
-      started.push(tempo);
-      await waitForHttpOk(`${endpoints.tempoUrl}/ready`, {
-        what: `Tempo ready at ${endpoints.tempoUrl}/ready`, timeoutMs: cfg.readyTimeoutMs, abortIf: () => tempo.deathReason(),
+      stack.starters.set('otelcol', async () => {
+        const collector = await startCollector({
+          name: 'otelcol', configFile: COLLECTOR_CONFIG, env: configEnv(cfg, tempoData),
+          healthUrl: `http://${cfg.host}:${cfg.ports.COLLECTOR_HEALTH_PORT}/`,
+          logDir, readyTimeoutMs: cfg.readyTimeoutMs, detached: this.detached,
+        });
+        started.push(collector);
+        return collector;
       });
-      const collector = await startCollector({
-        name: 'otelcol', configFile: COLLECTOR_CONFIG, env: configEnv(cfg, tempoData),
-        healthUrl: `http://${cfg.host}:${cfg.ports.COLLECTOR_HEALTH_PORT}/`,
-        logDir, readyTimeoutMs: cfg.readyTimeoutMs, detached: this.detached,
-      });
-      started.push(collector);
+      await stack.startComponent('tempo');
+      await stack.startComponent('otelcol');
       stack.readyMs = Math.round(performance.now() - t0);
       return stack;
     } catch (err) {
@@ -73,6 +83,8 @@ export class LocalStackProvider implements StackProvider {
     }
   }
 }
+
+export type LocalComponent = 'tempo' | 'otelcol';
 
 export class LocalRunningStack implements RunningStack {
   readyMs = 0;
@@ -84,6 +96,27 @@ export class LocalRunningStack implements RunningStack {
     this.endpoints = endpoints;
     this.config = config;
     this.processes = processes;
+  }
+
+  /** How to start each component, kept by the provider (see startComponent). */
+  readonly starters = new Map<LocalComponent, () => Promise<ManagedProcess>>();
+
+  /** The running process of a component, if any. */
+  process(name: LocalComponent): ManagedProcess | undefined {
+    return this.processes.find((p) => p.name === name && !p.exit);
+  }
+
+  /** Starts a component (again, after stopComponent: same ports, same data) and waits until it is ready. */
+  async startComponent(name: LocalComponent): Promise<ManagedProcess> {
+    if (this.process(name)) throw new Error(`${name} is already running`);
+    const start = this.starters.get(name);
+    if (!start) throw new Error(`no component '${name}' in this stack`);
+    return start();
+  }
+
+  /** Stops one component (SIGTERM, SIGKILL after graceMs), leaving the others running. */
+  async stopComponent(name: LocalComponent, graceMs?: number): Promise<void> {
+    await this.process(name)?.stop(graceMs);
   }
 
   /** Stops in reverse start order so the Collector can flush to a still-running Tempo. */
