@@ -26,6 +26,8 @@ export interface ScenarioVerdict {
   per_fault: FaultVerdict[];
   baseline_matches?: Record<string, number>;
   retention: { harness: number; seed: number };
+  /** Faulted traces the harness set kept, compared span by span with tenant full. */
+  kept_whole: { checked: number; split: number; examples: { trace_id: string; full: number; kept: number }[] };
   failures: Mismatch[];
   waterfall: { trace_id: string; faults: string[]; rows: WaterfallRow[] } | null;
   stages: StageBreakdown[];

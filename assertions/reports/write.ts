@@ -24,6 +24,7 @@ export function terminalTable(v: ScenarioVerdict): string {
     ...Object.entries(v.baseline_matches ?? {}).map(([f, n]) => `  ${f.padEnd(18)} detection matches in the control run: ${n}`),
     `  unfaulted kept by the 3% baseline: ${pct(v.kept_unfaulted.ratio)} of ${v.kept_unfaulted.unfaulted} (expected ${pct(v.kept_unfaulted.expected_ratio)}); retention of all traces: harness ${pct(v.retention.harness)}, seed ${pct(v.retention.seed)}`,
   ];
+  if (v.kept_whole.checked) lines.push(`  kept faulted traces complete (every span of tenant full): ${v.kept_whole.checked - v.kept_whole.split} of ${v.kept_whole.checked}`);
   const cc = v.sampling_cross_check;
   lines.push(`  collector says it kept ${cc.collector_sampled_total} traces; Tempo holds ${cc.tempo_kept_seed} (seed) + ${cc.tempo_kept_harness} (harness) = ${cc.tempo_kept_seed + cc.tempo_kept_harness}: ${cc.match ? 'match' : 'MISMATCH'}`);
   if (v.failures.length) lines.push('  failed:', ...v.failures.map((m) => `    ${m.path}: expected ${m.expected}, got ${m.actual}`));

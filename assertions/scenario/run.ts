@@ -18,8 +18,8 @@ import { Attr, Spans } from '../../target-pipeline/semconv.ts';
 import type { ScenarioVerdict } from '../reports/types.ts';
 import { waterfall } from '../reports/waterfall.ts';
 import { attrsToRecord, spansOf, TempoClient, type TimeRange } from '../tempo/client.ts';
-import { keptSet, matchedBy, waitForAllTraces, waitForSampling } from '../verdict/collect.ts';
-import { faultVerdict, judge, keptUnfaulted, type FaultVerdict } from '../verdict/compute.ts';
+import { keptSet, matchedBy, waitForAllTraces, waitForSampling, wholeTraces } from '../verdict/collect.ts';
+import { faultVerdict, judge, judgeWhole, keptUnfaulted, type FaultVerdict } from '../verdict/compute.ts';
 import type { ScenarioSpec } from './config.ts';
 import { runK6, K6_THRESHOLDS_FAILED } from './k6.ts';
 import { primePipeline } from './prime.ts';
@@ -113,8 +113,9 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
       for (const f of FAULT_NAMES) baselineMatches[f] = [...await matchedBy(full, spec.detection[f], range)].filter((id) => ids.has(id)).length;
     }
     const kept = keptUnfaulted(entries, keptHarness);
-    const failures = judge(perFault, kept, spec.min_faulted, baselineMatches);
     const faulted = entries.filter((e) => e.faults.length > 0);
+    const whole = await wholeTraces(full, harnessTenant, faulted.map((e) => e.trace_id).filter((id) => keptHarness.has(id)));
+    const failures = [...judge(perFault, kept, spec.min_faulted, baselineMatches), ...judgeWhole(whole.split, whole.checked)];
     const runIds = new Set(entries.map((e) => e.trace_id));
     const keptShare = (s: Set<string>) => [...s].filter((id) => runIds.has(id)).length / entries.length;
 
@@ -139,6 +140,7 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
       per_fault: perFault,
       ...(baselineMatches ? { baseline_matches: baselineMatches } : {}),
       retention: { harness: keptShare(keptHarness), seed: keptShare(keptSeed) },
+      kept_whole: { checked: whole.checked, split: whole.split.length, examples: whole.split.slice(0, 10) },
       failures,
       waterfall: wf,
       stages,

@@ -119,3 +119,10 @@ export function judge(verdicts: FaultVerdict[], kept: KeptUnfaulted, minFaulted:
   }
   return out;
 }
+
+/** A kept faulted trace with fewer spans than tenant full holds was stored split. */
+export function judgeWhole(split: { trace_id: string; full: number; kept: number }[], checked: number): Mismatch[] {
+  if (split.length === 0) return [];
+  const e = split[0]!;
+  return [{ path: 'kept_whole', expected: `all ${checked} kept faulted traces complete`, actual: `${split.length} split, e.g. ${e.trace_id} (${e.kept} of ${e.full} spans)` }];
+}

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { LedgerEntry } from '../../faults/ledger.ts';
 import { probabilisticKeeps } from '../../assertions/sampling/probabilistic.ts';
-import { faultVerdict, judge, keptUnfaulted } from '../../assertions/verdict/compute.ts';
+import { faultVerdict, judge, judgeWhole, keptUnfaulted } from '../../assertions/verdict/compute.ts';
 
 let seq = 0;
 // Trace ids look random in production; FNV over mostly-zero ids would cluster.
@@ -60,5 +60,18 @@ describe('judge', () => {
       'tokenizer-reload.faulted', 'tokenizer-reload.recall', 'tokenizer-reload.survival_faulted', 'baseline.cache-eviction.matches',
     ]);
     expect(failures[0]).toEqual({ path: 'tokenizer-reload.faulted', expected: '>= 200', actual: '1' });
+  });
+});
+
+describe('judgeWhole', () => {
+  it('should pass when every kept trace is complete', () => {
+    expect(judgeWhole([], 120)).toEqual([]);
+  });
+
+  it('should fail naming a split trace and its span counts', () => {
+    const [m] = judgeWhole([{ trace_id: 'ab'.repeat(16), full: 9, kept: 4 }], 120);
+    expect(m?.path).toBe('kept_whole');
+    expect(m?.actual).toContain('1 split');
+    expect(m?.actual).toContain('4 of 9 spans');
   });
 });
