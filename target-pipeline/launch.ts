@@ -33,6 +33,8 @@ export interface RunningPipeline {
 export interface LaunchOptions {
   /** Environment for every service (ports, OTLP URL, fault injection...), on top of process.env. */
   env: Record<string, string>;
+  /** Environment for one service only, on top of env (e.g. its own OTLP endpoint). */
+  serviceEnv?: Partial<Record<PipelineServiceName, Record<string, string>>>;
   logDir: string;
   detached?: boolean;
 }
@@ -53,7 +55,7 @@ export async function launchPipeline(opts: LaunchOptions): Promise<RunningPipeli
     for (const s of SERVICES) {
       const proc = ManagedProcess.start({
         name: s.name, command: process.execPath, args: [path.join(REPO_ROOT, s.script)],
-        env, cwd: REPO_ROOT, logDir: opts.logDir, detached: opts.detached,
+        env: { ...env, ...opts.serviceEnv?.[s.name] }, cwd: REPO_ROOT, logDir: opts.logDir, detached: opts.detached,
       });
       processes.set(s.name, proc);
       await proc.waitForLog(LISTENING_LINE, `the ${s.name} service to listen on port ${config[s.port]}`, SERVICE_START_TIMEOUT_MS);

@@ -14,29 +14,40 @@ export interface K6Result {
 /** k6's exit code when thresholds failed (it still ran the whole load). */
 export const K6_THRESHOLDS_FAILED = 99;
 
+export interface K6Target {
+  gatewayUrl: string;
+  adminUrl: string;
+  token: string;
+  otlpHttpUrl: string;
+  runDir: string;
+}
+
+/** Runs the scenario's k6 script (scenarios/<name>.ts) with the scenario's load. */
+export function runK6(spec: ScenarioSpec, target: K6Target): Promise<K6Result> {
+  return runK6Script(path.join(REPO_ROOT, 'scenarios', `${spec.name}.ts`), {
+    RATE: String(spec.rate), WARMUP_S: String(spec.warmup_s), FAULT_S: String(spec.fault_s),
+  }, target, 'k6');
+}
+
 /**
- * Runs the scenario's k6 script against the pipeline; k6's own metrics go to the
- * Collector through the built-in OpenTelemetry output.
+ * Runs one k6 script against the pipeline; k6's own metrics go to the Collector through
+ * the built-in OpenTelemetry output. `name` keeps each run's log and summary apart.
  */
-export async function runK6(spec: ScenarioSpec, opts: {
-  gatewayUrl: string; adminUrl: string; token: string; otlpHttpUrl: string; runDir: string;
-}): Promise<K6Result> {
+export async function runK6Script(script: string, env: Record<string, string>, opts: K6Target, name: string): Promise<K6Result> {
   const k6 = requireTool('k6');
-  const summaryFile = path.join(opts.runDir, 'k6-summary.json');
+  const summaryFile = path.join(opts.runDir, `${name}-summary.json`);
   const otlp = new URL(opts.otlpHttpUrl);
   const proc = ManagedProcess.start({
-    name: 'k6',
+    name,
     command: k6,
-    args: ['run', '--out', 'opentelemetry', '--summary-export', summaryFile, '--no-color', path.join(REPO_ROOT, 'scenarios', `${spec.name}.ts`)],
+    args: ['run', '--out', 'opentelemetry', '--summary-export', summaryFile, '--no-color', script],
     env: {
       ...process.env,
       K6_NO_USAGE_REPORT: 'true',
       GATEWAY_URL: opts.gatewayUrl,
       ADMIN_URL: opts.adminUrl,
       FAULT_ADMIN_TOKEN: opts.token,
-      RATE: String(spec.rate),
-      WARMUP_S: String(spec.warmup_s),
-      FAULT_S: String(spec.fault_s),
+      ...env,
       K6_OTEL_EXPORTER_PROTOCOL: 'http/protobuf',
       K6_OTEL_HTTP_EXPORTER_ENDPOINT: otlp.host,
       K6_OTEL_HTTP_EXPORTER_INSECURE: 'true',

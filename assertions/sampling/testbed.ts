@@ -1,0 +1,65 @@
+/**
+ * The lifecycle the sampling experiments share with a scenario run: the stack, the
+ * pipeline with fault injection on and a fresh token, the cache primed; then the
+ * experiment; then everything stopped, whatever happened.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { AdminClient } from '../../faults/admin/client.ts';
+import type { StackConfig } from '../../stack/config.ts';
+import { LocalStackProvider } from '../../stack/local.ts';
+import type { RunningStack } from '../../stack/provider.ts';
+import { launchPipeline, type PipelineServiceName, type RunningPipeline } from '../../target-pipeline/launch.ts';
+import { primePipeline } from '../scenario/prime.ts';
+
+export interface Testbed {
+  stack: RunningStack;
+  pipeline: RunningPipeline;
+  admin: AdminClient;
+  token: string;
+  logDir: string;
+}
+
+export interface StackExtras {
+  /** Environment for one service only (e.g. its own OTLP endpoint). */
+  serviceEnv?: Partial<Record<PipelineServiceName, Record<string, string>>>;
+  /** Stopped after the pipeline (so its last spans are flushed through) and before the stack. */
+  stop(): Promise<void>;
+}
+
+export interface TestbedOptions {
+  stackConfig: StackConfig;
+  /** Environment for every pipeline service (ports...). */
+  pipelineEnv?: Record<string, string>;
+  /** Starts what the experiment adds to the stack (extra Collectors) before the pipeline. */
+  beforePipeline?: (stack: RunningStack, logDir: string) => Promise<StackExtras>;
+  entities: number;
+  log?: (line: string) => void;
+}
+
+export async function withTestbed<T>(opts: TestbedOptions, body: (tb: Testbed) => Promise<T>): Promise<T> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const logDir = path.join(opts.stackConfig.runDir, 'logs');
+  let stack: RunningStack | undefined;
+  let pipeline: RunningPipeline | undefined;
+  let extras: StackExtras | undefined;
+  try {
+    log('starting Tempo and the Collector');
+    stack = await new LocalStackProvider().start(opts.stackConfig);
+    const token = randomBytes(18).toString('hex');
+    extras = await opts.beforePipeline?.(stack, logDir);
+    log('starting the pipeline');
+    pipeline = await launchPipeline({
+      env: { HARNESS_OTLP_HTTP_URL: stack.endpoints.otlpHttpUrl, FAULT_INJECTION: 'on', FAULT_ADMIN_TOKEN: token, ...opts.pipelineEnv },
+      serviceEnv: extras?.serviceEnv, logDir,
+    });
+    const admin = new AdminClient(pipeline.adminUrl, token);
+    await primePipeline(pipeline.gatewayUrl, opts.entities, pipeline.config.MODEL_NAME);
+    await admin.reset();
+    return await body({ stack, pipeline, admin, token, logDir });
+  } finally {
+    await pipeline?.stop();
+    await extras?.stop();
+    await stack?.stop();
+  }
+}
