@@ -13,6 +13,8 @@ export interface ScenarioVerdict {
   question: string;
   pass: boolean;
   short: boolean;
+  /** Which stack provider ran Tempo and the Collector (STACK=local|containers). */
+  stack?: 'local' | 'containers';
   requests: number;
   faulted: number;
   recall: number | null;

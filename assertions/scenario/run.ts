@@ -10,7 +10,7 @@ import { AdminClient } from '../../faults/admin/client.ts';
 import type { LedgerEntry } from '../../faults/ledger.ts';
 import { FAULT_NAMES, type FaultName } from '../../faults/wire.ts';
 import { loadStackConfig, type StackConfig } from '../../stack/config.ts';
-import { LocalStackProvider } from '../../stack/local.ts';
+import { stackProvider } from '../../stack/select.ts';
 import type { RunningStack } from '../../stack/provider.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 import { launchPipeline, type RunningPipeline } from '../../target-pipeline/launch.ts';
@@ -53,8 +53,9 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
   try {
     const stackStart = Date.now();
     let t = performance.now();
-    log(`[${spec.name}] starting Tempo and the Collector (run folder ${path.relative(REPO_ROOT, cfg.runDir)})`);
-    stack = await new LocalStackProvider().start(cfg);
+    const provider = stackProvider({ ...process.env, ...opts.env });
+    log(`[${spec.name}] starting Tempo and the Collector as ${provider.kind === 'local' ? 'local processes' : 'containers'} (run folder ${path.relative(REPO_ROOT, cfg.runDir)})`);
+    stack = await provider.start(cfg);
     mark('stack_ready_ms', t);
     const token = randomBytes(18).toString('hex');
     t = performance.now();
@@ -127,6 +128,7 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
       question: spec.question,
       pass: failures.length === 0,
       short: spec.short,
+      stack: provider.kind,
       requests: entries.length,
       faulted: faulted.length,
       recall: perFault.length ? sumOver('true_positives') / Math.max(1, sumOver('faulted')) : null,

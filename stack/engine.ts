@@ -1,0 +1,117 @@
+/**
+ * The container engine behind the containers provider: a Docker-API socket that
+ * testcontainers talks to. DOCKER_HOST is used when set; otherwise, when podman is
+ * installed, the harness starts its own `podman system service` on a socket in a
+ * temporary folder and stops it afterwards (no engine is left running on the machine).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { ManagedProcess } from './process.ts';
+import { REPO_ROOT } from './tools.ts';
+import { waitFor } from './wait.ts';
+
+/** The committed podman settings: runc, cgroupfs, ulimits inside a CI machine's hard limits. */
+export const PODMAN_CONF = path.join(REPO_ROOT, 'docker/podman/containers.conf');
+export const ENGINE_READY_TIMEOUT_MS = 30_000;
+
+/** No engine can run here; the message says why and what to install. */
+export class EngineUnavailableError extends Error {
+  override name = 'EngineUnavailableError';
+}
+
+export interface ContainerEngine {
+  /** The CLI that builds images into this engine's storage (podman or docker). */
+  readonly cli: 'podman' | 'docker';
+  /** unix:///... or tcp://... as testcontainers reads it from DOCKER_HOST. */
+  readonly dockerHost: string;
+  /** Environment for the CLI (CONTAINERS_CONF for podman). */
+  readonly cliEnv: NodeJS.ProcessEnv;
+  /** Stops the engine service when the harness started it; otherwise does nothing. */
+  stop(): Promise<void>;
+}
+
+export function onPath(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** GET /_ping on the socket; true when the engine answers OK. */
+function ping(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ socketPath, path: '/_ping', timeout: 2_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+/**
+ * Finds or starts an engine. Sets the process-wide variables testcontainers reads once,
+ * on first use: DOCKER_HOST, no Ryuk (its image cannot be pulled; the provider removes
+ * its own containers), and loopback as the host of every published port.
+ */
+export async function startEngine(logDir: string, env: NodeJS.ProcessEnv = process.env): Promise<ContainerEngine> {
+  const podmanConf = env.CONTAINERS_CONF ?? PODMAN_CONF;
+  let engine: ContainerEngine;
+  if (env.DOCKER_HOST) {
+    const cli = onPath('docker') ? 'docker' : 'podman';
+    engine = { cli, dockerHost: env.DOCKER_HOST, cliEnv: { ...env, CONTAINERS_CONF: podmanConf }, stop: async () => {} };
+  } else if (onPath('podman')) {
+    engine = await startPodmanService(logDir, { ...env, CONTAINERS_CONF: podmanConf });
+  } else {
+    throw new EngineUnavailableError(
+      'no container engine: DOCKER_HOST is not set and podman is not installed (Debian: apt-get install -y podman runc)',
+    );
+  }
+  process.env.DOCKER_HOST = engine.dockerHost;
+  process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+  process.env.TESTCONTAINERS_HOST_OVERRIDE = '127.0.0.1';
+  return engine;
+}
+
+async function startPodmanService(logDir: string, env: NodeJS.ProcessEnv): Promise<ContainerEngine> {
+  // A unix socket path must stay under ~108 bytes, so not under a deep run folder.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'harness-podman-'));
+  const socket = path.join(dir, 'podman.sock');
+  const proc = ManagedProcess.start({
+    name: 'podman-service', command: 'podman', args: ['system', 'service', '--time=0', `unix://${socket}`],
+    env, logDir, stopGraceMs: 5_000,
+  });
+  try {
+    await waitFor(async () => ((await ping(socket)) ? true : undefined), {
+      what: `podman system service to answer on ${socket}`, timeoutMs: ENGINE_READY_TIMEOUT_MS, abortIf: () => proc.deathReason(),
+    });
+  } catch (err) {
+    await proc.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw new EngineUnavailableError(`podman is installed but its API service did not start: ${(err as Error).message}`);
+  }
+  return {
+    cli: 'podman',
+    dockerHost: `unix://${socket}`,
+    cliEnv: env,
+    stop: async () => {
+      await proc.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Whether a container can really run here: the engine starts and runs a one-second
+ * container of an image built by the harness. Tests use it to skip with the reason.
+ * Returns undefined when it can, or the reason it cannot.
+ */
+export function engineProblem(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (!env.DOCKER_HOST && !onPath('podman')) {
+    return 'no container engine (DOCKER_HOST unset, podman not installed)';
+  }
+  const cli = env.DOCKER_HOST && onPath('docker') ? 'docker' : 'podman';
+  const r = spawnSync(cli, ['info'], { env: { ...env, CONTAINERS_CONF: env.CONTAINERS_CONF ?? PODMAN_CONF }, encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) return `${cli} info failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-1)[0]}`;
+  return undefined;
+}
