@@ -18,7 +18,10 @@ import { REPO_ROOT, requireTool } from '../stack/tools.ts';
 import { waitFor } from '../stack/wait.ts';
 import { pipelinePorts } from '../target-pipeline/config.ts';
 import { launchPipeline, type RunningPipeline } from '../target-pipeline/launch.ts';
+import { FIDELITY_S, loadFidelity, type FidelityRow } from './fidelity.ts';
 import { cacheVsStore, forwardPass, median } from './micro.ts';
+import { scenarioRuns, type ScenarioRun } from './scenarios.ts';
+import { PROBES, traceTurnaround } from './turnaround.ts';
 
 export const RATES = (process.env.BENCH_RATES ?? '10,50,100,150').split(',').map(Number);
 export const BLOCK_S = Number(process.env.BENCH_BLOCK_S ?? 4);
@@ -70,6 +73,7 @@ async function main(): Promise<void> {
   const stack = await new LocalStackProvider().start(cfg);
   const token = randomBytes(18).toString('hex');
   const pipelines: Record<'on' | 'off', RunningPipeline | undefined> = { on: undefined, off: undefined };
+  let result: Record<string, any> = {};
   try {
     for (const [tracing, shift] of [['on', 0], ['off', 100]] as const) {
       pipelines[tracing] = await launchPipeline({
@@ -121,20 +125,35 @@ async function main(): Promise<void> {
       const b = load.find((l) => l.rate === rate && l.tracing === 'off')!;
       return { rate, p50_ratio: a.p50_ms / b.p50_ms, p99_ratio: a.p99_ms / b.p99_ms, throughput_ratio: a.achieved_rps / b.achieved_rps };
     });
-    const result = {
+    const fidelity = await loadFidelity(on.gatewayUrl, cfg.runDir, console.log);
+    console.log(`[bench] trace end to searchable in Tempo, ${PROBES} requests one at a time`);
+    const turnaround = await traceTurnaround(on.gatewayUrl, full, { model: 'intent-encoder', input: 'can I upgrade my plan', feature_ids: ['user-000001'], client_id: 'bench' });
+    result = {
       when: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, mem_gb: Math.round(os.totalmem() / 2 ** 30) },
       device: forward.provider, block_s: BLOCK_S, rounds: ROUNDS, load, tracing_overhead: overhead, stage_medians_ms: stages,
-      cache_vs_store: cache, forward_pass: forward.rows, duration_s: (performance.now() - t0) / 1000,
+      cache_vs_store: cache, forward_pass: forward.rows,
+      load_fidelity: { duration_s: FIDELITY_S, ...fidelity },
+      trace_turnaround: { probes: PROBES, by_id_ms: summary(turnaround.by_id_ms), search_ms: summary(turnaround.search_ms) },
     };
-    fs.mkdirSync(OUT_DIR, { recursive: true });
-    fs.writeFileSync(path.join(OUT_DIR, 'bench.json'), `${JSON.stringify(result, null, 2)}\n`);
-    fs.writeFileSync(path.join(OUT_DIR, 'bench.md'), markdown(result));
-    console.log(markdown(result));
   } finally {
     await pipelines.off?.stop();
     await pipelines.on?.stop();
     await stack.stop();
   }
+  // Each scenario starts its own stack and pipeline on the same ports, so they run after.
+  result.scenarios = await scenarioRuns(PORT_OFFSET, console.log);
+  result.duration_s = (performance.now() - t0) / 1000;
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  fs.writeFileSync(path.join(OUT_DIR, 'bench.json'), `${JSON.stringify(result, null, 2)}\n`);
+  fs.writeFileSync(path.join(OUT_DIR, 'bench.md'), markdown(result));
+  console.log(markdown(result));
+}
+
+/** Median, 90th percentile and maximum of a small sample (NaN: a probe timed out). */
+function summary(xs: number[]): { median: number; p90: number; max: number; timed_out: number } {
+  const ok = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  const q = (p: number) => ok[Math.min(ok.length - 1, Math.floor(p * ok.length))] ?? NaN;
+  return { median: q(0.5), p90: q(0.9), max: ok.at(-1) ?? NaN, timed_out: xs.length - ok.length };
 }
 
 const f = (x: number | undefined, d = 1) => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(d));
@@ -157,8 +176,36 @@ function markdown(r: any): string {
     `| miss / hit ratio | ${f(r.cache_vs_store.miss_over_hit_ratio, 0)} |`,
     '', '## Forward pass by batch size and sequence length (one worker, one thread)', '', '| batch | seq | median ms | per sequence ms |', '|---|---|---|---|',
     ...r.forward_pass.map((x: any) => `| ${x.batch} | ${x.seq} | ${f(x.median_ms, 2)} | ${f(x.per_sequence_ms, 2)} |`),
+    '', `## Load fidelity (one k6 process, constant arrival rate, ${r.load_fidelity.duration_s} s per rate, tracing on)`, '',
+    'Achieved = requests sent / duration; dropped = arrivals k6 could not start (every VU busy): the pipeline is saturated.', '',
+    ...fidelityTable(r.load_fidelity.rising),
+    '', `## The same total load, one k6 process vs two with execution segments (${r.load_fidelity.split[0].target_rps}/s)`, '',
+    'Two processes: `--execution-segment 0:1/2` and `1/2:1`, `--execution-segment-sequence 0,1/2,1`, run at the same time; counts summed, latency the worse of the two.', '',
+    ...fidelityTable(r.load_fidelity.split),
+    '', `## Trace end to queryable in Tempo (${r.trace_turnaround.probes} requests, one at a time, tenant full)`, '',
+    '| from the answer to | median ms | p90 ms | max ms | timed out |', '|---|---|---|---|---|',
+    ...(['by_id_ms', 'search_ms'] as const).map((k) => { const x = r.trace_turnaround[k]; return `| ${k === 'by_id_ms' ? 'whole trace by id' : 'found by TraceQL search'} | ${f(x.median, 0)} | ${f(x.p90, 0)} | ${f(x.max, 0)} | ${x.timed_out} |`; }),
+    '', '## Scenarios, full length: wall time and where it went', '',
+    '| scenario | pass | requests | wall s | stack ready | pipeline ready | k6 | traces searchable | sampling settled | stop | peak total RSS MiB |', '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...r.scenarios.map((x: ScenarioRun) => `| ${x.scenario} | ${x.pass ? 'yes' : 'NO'} | ${x.requests} | ${f(x.wall_s)} | ${sec(x.timings_ms.stack_ready_ms)} | ${sec(x.timings_ms.pipeline_ready_ms)} | ${sec(x.timings_ms.k6_ms)} | ${sec(x.timings_ms.traces_searchable_ms)} | ${sec(x.timings_ms.sampling_settled_ms)} | ${sec(x.timings_ms.stop_ms)} | ${f(x.memory.peak_total_mb, 0)} |`),
+    '', '## Peak RSS (VmHWM) of each process, MiB, per scenario', '',
+    ...memoryTable(r.scenarios),
     '', `Total bench time: ${f(r.duration_s)} s.`, '',
   ].join('\n');
+}
+
+const sec = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
+
+function fidelityTable(rows: FidelityRow[]): string[] {
+  return ['| target/s | k6 processes | achieved/s | achieved / target | iterations | dropped | failed | p50 ms | p99 ms |', '|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((x) => `| ${x.target_rps} | ${x.processes} | ${f(x.achieved_rps)} | ${f(x.achieved_ratio, 3)} | ${x.iterations} | ${x.dropped_iterations} | ${x.failed} | ${f(x.p50_ms)} | ${f(x.p99_ms)} |`)];
+}
+
+function memoryTable(runs: ScenarioRun[]): string[] {
+  const names = [...new Set(runs.flatMap((x) => Object.keys(x.memory.per_process_mb)))].sort();
+  return [`| process | ${runs.map((x) => x.scenario).join(' | ')} |`, `|---|${runs.map(() => '---').join('|')}|`,
+    ...names.map((n) => `| ${n} | ${runs.map((x) => f(x.memory.per_process_mb[n], 0)).join(' | ')} |`),
+    `| **peak total (sum of RSS at one instant)** | ${runs.map((x) => f(x.memory.peak_total_mb, 0)).join(' | ')} |`];
 }
 
 try {
