@@ -1,0 +1,71 @@
+/**
+ * Shared by the reliability tests: a k6 load at a constant arrival rate, and the check
+ * that a ledger's traces reached Tempo whole (every span the request must have made).
+ */
+import path from 'node:path';
+import { attrsToRecord, spansOf, type TempoClient } from '../../../assertions/tempo/client.ts';
+import { ManagedProcess } from '../../../stack/process.ts';
+import { REPO_ROOT, requireTool } from '../../../stack/tools.ts';
+import { Attr, Spans } from '../../../target-pipeline/semconv.ts';
+
+/** Spans every successful request makes, whatever path it took. */
+export const ALWAYS = [Spans.pipelineRequest, Spans.inputValidation, Spans.featureExtraction, Spans.cacheLookup, Spans.batchAssembly, Spans.inference, Spans.postProcessing];
+const LOOKUP_CONCURRENCY = 8;
+
+/** Starts bench/load.ts (constant arrival rate, no faults) against a gateway; await `.exited`. */
+export function startK6Load(gatewayUrl: string, rate: number, durationS: number, runDir: string, label: string): ManagedProcess {
+  return ManagedProcess.start({
+    name: `k6-${label}`, command: requireTool('k6'), cwd: REPO_ROOT, logDir: path.join(runDir, 'logs'),
+    args: ['run', '--no-color', path.join(REPO_ROOT, 'bench/load.ts')],
+    env: { ...process.env, K6_NO_USAGE_REPORT: 'true', GATEWAY_URL: gatewayUrl, RATE: String(rate), DURATION: `${durationS}s` },
+  });
+}
+
+/**
+ * What a trace lacks, or [] when it is whole: the spans every request makes, db_fallback
+ * when its feature extraction missed the cache, and the parent of every non-root span.
+ */
+export function missingSpans(spans: ReturnType<typeof spansOf>): string[] {
+  const names = new Set(spans.map((s) => s.name));
+  const out: string[] = ALWAYS.filter((n) => !names.has(n));
+  const fe = spans.find((s) => s.name === Spans.featureExtraction);
+  if (fe && Number(attrsToRecord(fe.attributes)[Attr.featuresCacheMisses] ?? 0) > 0 && !names.has(Spans.dbFallback)) out.push(Spans.dbFallback);
+  const ids = new Set(spans.map((s) => s.spanId));
+  for (const s of spans) if (s.parentSpanId && !ids.has(s.parentSpanId)) out.push(`parent of ${s.name}`);
+  return out;
+}
+
+export interface Completeness {
+  /** Trace ids Tempo does not have at all. */
+  missing: string[];
+  /** Trace ids Tempo has without every span. */
+  incomplete: { id: string; lacks: string[] }[];
+  spans: number;
+}
+
+/** Looks every id up in the tenant (by id, a few at a time) and says what is missing. */
+export async function completeness(tenant: TempoClient, ids: string[]): Promise<Completeness> {
+  const out: Completeness = { missing: [], incomplete: [], spans: 0 };
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length) {
+      const id = ids[next++]!;
+      const t = await tenant.traceById(id);
+      if (!t) {
+        out.missing.push(id);
+        continue;
+      }
+      const spans = spansOf(t);
+      out.spans += spans.length;
+      const lacks = missingSpans(spans);
+      if (lacks.length) out.incomplete.push({ id, lacks });
+    }
+  };
+  await Promise.all(Array.from({ length: LOOKUP_CONCURRENCY }, worker));
+  return out;
+}
+
+export function describeLoss(c: Completeness, total: number): string {
+  const eg = c.missing[0] ?? (c.incomplete[0] ? `${c.incomplete[0].id} lacks ${c.incomplete[0].lacks.join(', ')}` : '');
+  return `${c.missing.length} of ${total} traces missing, ${c.incomplete.length} incomplete${eg ? ` (e.g. ${eg})` : ''}`;
+}

@@ -1,0 +1,102 @@
+/**
+ * Does every span reach Tempo? At the baseline load with sampling out of the way (tenant
+ * `full` keeps everything), every ledger trace must be there whole; with Tempo stopped for
+ * 15 s in the middle of a run, the Collector's sending queue and retries must still deliver
+ * every trace once Tempo is back. A Collector restart is measured and reported: what it
+ * loses depends on the pipeline's own OTLP exporters, which the harness does not control.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdminClient } from '../../faults/admin/client.ts';
+import { TempoClient } from '../../assertions/tempo/client.ts';
+import type { LocalRunningStack } from '../../stack/local.ts';
+import { waitFor } from '../../stack/wait.ts';
+import type { RunningPipeline } from '../../target-pipeline/launch.ts';
+import { completeness, describeLoss, startK6Load } from './helpers/delivery.ts';
+import { startTestPipeline, TEST_ADMIN_TOKEN } from './helpers/pipeline.ts';
+import { startTestStack } from './helpers/stack.ts';
+
+/** The scenarios' baseline rate (scenarios/patterns.json defaults). */
+const BASELINE_RATE = 15;
+const OUTAGE_MS = 15_000;
+const RECOVERY_TIMEOUT_MS = 120_000;
+
+let stack: LocalRunningStack;
+let pipeline: RunningPipeline;
+let full: TempoClient;
+let ledger: AdminClient;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  pipeline = await startTestPipeline(stack);
+  full = new TempoClient(stack.endpoints.tempoUrl, 'full');
+  ledger = new AdminClient(pipeline.adminUrl, TEST_ADMIN_TOKEN);
+});
+
+afterAll(async () => {
+  await pipeline?.stop();
+  await stack?.stop();
+});
+
+/** Waits until every id is whole in tenant full; on the deadline, fails with what is still lost. */
+async function expectAllDelivered(ids: string[], timeoutMs: number): Promise<{ spans: number; ms: number }> {
+  const t0 = performance.now();
+  const c = await waitFor(async () => {
+    const c = await completeness(full, ids);
+    if (c.missing.length || c.incomplete.length) throw new Error(describeLoss(c, ids.length));
+    return c;
+  }, { what: `all ${ids.length} ledger traces whole in tenant full`, timeoutMs });
+  return { spans: c.spans, ms: Math.round(performance.now() - t0) };
+}
+
+describe('trace delivery', () => {
+  it('should deliver every ledger trace with its complete span set at the baseline load', async () => {
+    const cursor = await ledger.ledgerHead();
+    const k6 = startK6Load(pipeline.gatewayUrl, BASELINE_RATE, 12, stack.config.runDir, 'no-span-lost');
+    expect((await k6.exited).code).toBe(0);
+    const ids = (await ledger.ledgerAll(cursor)).map((e) => e.trace_id);
+    expect(ids.length).toBeGreaterThan(100);
+    const { spans, ms } = await expectAllDelivered(ids, 60_000);
+    console.log(`[no-span-lost] ${ids.length}/${ids.length} ledger traces (100%) in tenant full with their complete span set, ${spans} spans; all searchable ${ms} ms after the load ended`);
+  });
+
+  it('should lose no trace when Tempo is down for 15 s in the middle of a run', async () => {
+    const cursor = await ledger.ledgerHead();
+    const k6 = startK6Load(pipeline.gatewayUrl, BASELINE_RATE, 30, stack.config.runDir, 'tempo-outage');
+    await waitFor(async () => ((await ledger.ledgerAll(cursor)).length >= 5 * BASELINE_RATE ? true : undefined),
+      { what: 'five seconds of load before the outage', timeoutMs: 30_000, abortIf: () => k6.deathReason() });
+    const down = Date.now();
+    await stack.stopComponent('tempo', 30_000);
+    // The outage itself lasts a fixed time on purpose: it is the fault, not a wait for a condition.
+    await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - down))));
+    const upAgain = Date.now();
+    await stack.startComponent('tempo');
+    expect((await k6.exited).code).toBe(0);
+    const entries = await ledger.ledgerAll(cursor);
+    const during = entries.filter((e) => e.ts >= down && e.ts <= upAgain).length;
+    expect(during).toBeGreaterThan(0);
+    const { spans, ms } = await expectAllDelivered(entries.map((e) => e.trace_id), RECOVERY_TIMEOUT_MS);
+    console.log(`[tempo-outage] Tempo down ${((upAgain - down) / 1000).toFixed(1)} s (${during} requests during the outage): ${entries.length}/${entries.length} traces (100%) whole in tenant full after recovery, ${spans} spans, ${ms} ms after the load ended`);
+  });
+
+  it('should measure what a Collector restart loses, and lose nothing sent after it is back', async () => {
+    const cursor = await ledger.ledgerHead();
+    const k6 = startK6Load(pipeline.gatewayUrl, BASELINE_RATE, 20, stack.config.runDir, 'collector-restart');
+    await waitFor(async () => ((await ledger.ledgerAll(cursor)).length >= 5 * BASELINE_RATE ? true : undefined),
+      { what: 'five seconds of load before the restart', timeoutMs: 30_000, abortIf: () => k6.deathReason() });
+    const down = Date.now();
+    await stack.stopComponent('otelcol');
+    await stack.startComponent('otelcol');
+    const back = Date.now();
+    expect((await k6.exited).code).toBe(0);
+    const entries = await ledger.ledgerAll(cursor);
+    // Spans of a request that arrived once the Collector was ready again are exported to it.
+    const after = entries.filter((e) => e.ts > back + 1_000);
+    expect(after.length).toBeGreaterThan(0);
+    await expectAllDelivered(after.map((e) => e.trace_id), 60_000);
+    const before = entries.filter((e) => e.ts <= back + 1_000);
+    const c = await completeness(full, before.map((e) => e.trace_id));
+    const inWindow = entries.filter((e) => e.ts >= down - 1_000 && e.ts <= back + 1_000).length;
+    console.log(`[collector-restart] Collector down ${back - down} ms (stop + start); of ${before.length} traces sent up to 1 s after it was back (${inWindow} around the restart): ${describeLoss(c, before.length)}; ${after.length}/${after.length} sent later whole`);
+    expect(c.missing.length + c.incomplete.length).toBeLessThanOrEqual(before.length);
+  });
+});
