@@ -83,6 +83,10 @@ bench: deps tools assets ## Benchmarks: latency at fixed rates, tracing on/off, 
 scenarios: deps tools assets ## Run all six scenarios (each writes reports/<pattern>/)
 	@rc=0; for p in $(PATTERNS); do node assertions/run-scenario.ts $$p || rc=$$?; done; exit $$rc
 
+.PHONY: images
+images: deps tools assets ## Build the images (Tempo, Collector, k6 FROM scratch; the pipeline on a locally made base) with podman or docker
+	docker/build/images.sh
+
 .PHONY: clean
 clean: ## Remove run data and reports (keeps the built tools)
 	rm -rf .runs reports

@@ -56,10 +56,12 @@ function ping(socketPath: string): Promise<boolean> {
  */
 export async function startEngine(logDir: string, env: NodeJS.ProcessEnv = process.env): Promise<ContainerEngine> {
   const podmanConf = env.CONTAINERS_CONF ?? PODMAN_CONF;
+  // DOCKER_HOST as the user set it, not as an earlier start in this process set it.
+  const userHost = env.DOCKER_HOST && env.DOCKER_HOST !== ownSocketUrl() ? env.DOCKER_HOST : undefined;
   let engine: ContainerEngine;
-  if (env.DOCKER_HOST) {
+  if (userHost) {
     const cli = onPath('docker') ? 'docker' : 'podman';
-    engine = { cli, dockerHost: env.DOCKER_HOST, cliEnv: { ...env, CONTAINERS_CONF: podmanConf }, stop: async () => {} };
+    engine = { cli, dockerHost: userHost, cliEnv: { ...env, CONTAINERS_CONF: podmanConf }, stop: async () => {} };
   } else if (onPath('podman')) {
     engine = await startPodmanService(logDir, { ...env, CONTAINERS_CONF: podmanConf });
   } else {
@@ -73,9 +75,23 @@ export async function startEngine(logDir: string, env: NodeJS.ProcessEnv = proce
   return engine;
 }
 
+/**
+ * The socket of the podman service this process starts. One path per process:
+ * testcontainers keeps the DOCKER_HOST it first saw for the life of the process, so a
+ * later stack in the same process (a second test) must find its service at the same place.
+ * Under the temporary folder, because a unix socket path must stay under ~108 bytes.
+ */
+function ownSocketDir(): string {
+  return path.join(os.tmpdir(), `harness-podman-${process.pid}`);
+}
+function ownSocketUrl(): string {
+  return `unix://${path.join(ownSocketDir(), 'podman.sock')}`;
+}
+
 async function startPodmanService(logDir: string, env: NodeJS.ProcessEnv): Promise<ContainerEngine> {
-  // A unix socket path must stay under ~108 bytes, so not under a deep run folder.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'harness-podman-'));
+  const dir = ownSocketDir();
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const socket = path.join(dir, 'podman.sock');
   const proc = ManagedProcess.start({
     name: 'podman-service', command: 'podman', args: ['system', 'service', '--time=0', `unix://${socket}`],

@@ -36,6 +36,8 @@ build() {
   if [[ "$(current_label "$tag")" == "$sum" ]]; then echo "[images] $tag: up to date"; return; fi
   local t0=$SECONDS
   "$engine" build -q --label "harness.inputs=$sum" -t "$tag" -f "$dir/Containerfile" "$@" "$dir" >/dev/null
+  # The image this tag named before is now dangling; drop it (only the harness's own).
+  "$engine" image prune -f --filter label=harness.inputs >/dev/null
   printf '[images] %s built in %ss (%s)\n' "$tag" $((SECONDS - t0)) \
     "$("$engine" image inspect --format '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}')"
 }
