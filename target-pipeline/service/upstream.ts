@@ -15,17 +15,33 @@ export class UpstreamError extends HttpError {
  * answer becomes an HttpError that keeps the upstream status class and message, so the
  * caller can tell "the next service rejected this" from "the next service is down".
  */
+/** Socket errors of a pooled keep-alive connection that the server closed as the request went out. */
+const RESET_BEFORE_ANSWER = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
+
 export async function postJson<T>(url: string, body: unknown, timeoutMs: number): Promise<{ data: T; headers: Headers }> {
   let res: Response;
+  const send = () => fetch(url, {
+    method: 'POST',
+    headers: injectedHeaders({ 'content-type': 'application/json' }),
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: injectedHeaders({ 'content-type': 'application/json' }),
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    try {
+      res = await send();
+    } catch (first) {
+      // A draining service closes its idle keep-alive connections; a request sent on one at
+      // that instant is reset unanswered. The calls between services compute and change
+      // nothing, so one retry on a fresh connection is safe (and a refusal then is final).
+      const code = ((first as Error & { cause?: { code?: string } }).cause)?.code;
+      if (!code || !RESET_BEFORE_ANSWER.has(code)) throw first;
+      res = await send();
+    }
   } catch (err) {
-    const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err as Error).message;
+    // fetch says only "fetch failed"; the cause's code tells a refused connection (the next
+    // service is not listening) from one cut while in flight.
+    const code = ((err as Error & { cause?: { code?: string } }).cause)?.code;
+    const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${(err as Error).message}${code ? ` (${code})` : ''}`;
     throw new HttpError(503, `upstream ${new URL(url).pathname} unavailable: ${reason}`);
   }
   const text = await res.text();
