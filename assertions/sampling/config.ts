@@ -31,20 +31,28 @@ const scaleOut = z.object({
   decision_wait: z.string().regex(/^\d+(ms|s)$/, 'a duration like 500ms or 3s'),
   faults: z.partialRecord(z.enum(FAULT_NAMES), z.record(z.string(), z.unknown())),
 }).strict();
+const seedQueries = z.object({
+  rate: z.number().positive().max(200),
+  duration_s: z.number().int().min(2).max(600),
+  faults: z.partialRecord(z.enum(FAULT_NAMES), z.record(z.string(), z.unknown())),
+}).strict();
 const file = z.object({
   $comment: z.string().optional(),
   survival_patterns: z.array(z.string()).min(1),
   dose_response: dose,
   scale_out: scaleOut,
+  seed_queries: seedQueries,
   short: z.object({ dose_response: dose.partial().optional(), scale_out: scaleOut.partial().optional() }).strict(),
 }).strict();
 
 export type DoseResponseConfig = z.infer<typeof dose>;
 export type ScaleOutConfig = z.infer<typeof scaleOut>;
+export type SeedQueriesConfig = z.infer<typeof seedQueries>;
 export interface SamplingConfig {
   survival_patterns: string[];
   dose_response: DoseResponseConfig;
   scale_out: ScaleOutConfig;
+  seed_queries: SeedQueriesConfig;
   short: boolean;
 }
 
@@ -72,6 +80,7 @@ export function loadSamplingConfig(opts: { short?: boolean; file?: string } = {}
     survival_patterns: f.survival_patterns,
     dose_response: dose.parse(merged('dose_response')),
     scale_out: scaleOut.parse(merged('scale_out')),
+    seed_queries: f.seed_queries,
     short,
   };
 }

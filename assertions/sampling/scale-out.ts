@@ -43,6 +43,8 @@ export interface ScaleOutResult {
   spans_per_front: [number, number];
   /** Spans each back received from the load-balancing exporter. */
   spans_per_back: [number, number];
+  /** Spans the backs received after their trace's decision, by what the decision cache said. */
+  late_spans_at_backs: { sampled: number; not_sampled: number };
   by_trace_id: Outcome;
   split: Outcome;
   /** A faulted trace the split topology stored partly: span names in full vs kept. */
@@ -160,13 +162,14 @@ export async function runScaleOut(stackConfig: StackConfig, cfg: ScaleOutConfig,
       for (const k of ['full', 'byTrace', 'split'] as const) {
         if (held[k] < want[k]) throw new Error(`Tempo holds ${held[k]} of ${want[k]} spans in the ${k} tenant`);
       }
-      return { perFront: fs_.map(accepted) as [number, number], perBack: bs.map(accepted) as [number, number] };
+      const late = (sampled: string) => bs.reduce((a, x) => a + sumOf(x, 'otelcol_processor_tail_sampling_early_releases_from_cache_decision', { sampled }), 0);
+      return { perFront: fs_.map(accepted) as [number, number], perBack: bs.map(accepted) as [number, number], late: { sampled: late('true'), not_sampled: late('false') } };
     }, { what: 'the scale-out samplers to decide every trace and Tempo to hold every span they kept', timeoutMs: WAIT_MS });
 
     const faulted = entries.filter((e) => e.faults.length > 0);
     const outcome = (): Outcome => ({ whole: 0, partial: 0, missing: 0 });
     const result: ScaleOutResult = {
-      requests: entries.length, faulted: faulted.length, spans_per_front: counts.perFront, spans_per_back: counts.perBack,
+      requests: entries.length, faulted: faulted.length, spans_per_front: counts.perFront, spans_per_back: counts.perBack, late_spans_at_backs: counts.late,
       by_trace_id: outcome(), split: outcome(), split_example: null,
     };
     const names = async (c: TempoClient, id: string) => {

@@ -37,12 +37,22 @@ export interface TestbedOptions {
   log?: (line: string) => void;
 }
 
-export async function withTestbed<T>(opts: TestbedOptions, body: (tb: Testbed) => Promise<T>): Promise<T> {
+export interface RunningTestbed extends Testbed {
+  /** Stops the pipeline, the extras, then the stack; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export async function startTestbed(opts: TestbedOptions): Promise<RunningTestbed> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const logDir = path.join(opts.stackConfig.runDir, 'logs');
   let stack: RunningStack | undefined;
   let pipeline: RunningPipeline | undefined;
   let extras: StackExtras | undefined;
+  const stop = async () => {
+    await pipeline?.stop();
+    await extras?.stop();
+    await stack?.stop();
+  };
   try {
     log('starting Tempo and the Collector');
     stack = await new LocalStackProvider().start(opts.stackConfig);
@@ -56,10 +66,18 @@ export async function withTestbed<T>(opts: TestbedOptions, body: (tb: Testbed) =
     const admin = new AdminClient(pipeline.adminUrl, token);
     await primePipeline(pipeline.gatewayUrl, opts.entities, pipeline.config.MODEL_NAME);
     await admin.reset();
-    return await body({ stack, pipeline, admin, token, logDir });
+    return { stack, pipeline, admin, token, logDir, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export async function withTestbed<T>(opts: TestbedOptions, body: (tb: Testbed) => Promise<T>): Promise<T> {
+  const tb = await startTestbed(opts);
+  try {
+    return await body(tb);
   } finally {
-    await pipeline?.stop();
-    await extras?.stop();
-    await stack?.stop();
+    await tb.stop();
   }
 }

@@ -27,6 +27,10 @@ describe('scenarios, short runs', () => {
       expect(verdict.failures, terminalTable(verdict)).toEqual([]);
       expect(verdict.pass).toBe(true);
       for (const f of verdict.per_fault) expect(f.faulted).toBeGreaterThanOrEqual(spec.min_faulted);
+      expect(verdict.kept_whole.split, 'kept faulted traces stored split').toBe(0);
+      // The seed's policy set has nothing for a tokenizer cold start: only the 3% baseline
+      // (and the rare slow request) keeps one. The harness set keeps them all (above).
+      if (name === 'cold-start') expect(verdict.survival_faulted_seed).toBeLessThan(0.5);
     });
   }
 });

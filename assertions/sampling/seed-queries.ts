@@ -1,0 +1,132 @@
+/**
+ * The seed article's section-7 queries, run verbatim against the stack. Tempo answers
+ * TraceQL; three of the four are PromQL, which Tempo rejects (and the stack has no
+ * Prometheus server: the Collector's exporter only exposes the series). For each, the
+ * report gives Tempo's answer and an equivalent that runs, with its result.
+ */
+import { Attr, Metrics, ResourceAttr } from '../../target-pipeline/semconv.ts';
+import { TempoClient, type TimeRange } from '../tempo/client.ts';
+import { runK6Script, K6_THRESHOLDS_FAILED } from '../scenario/k6.ts';
+import { HarnessError } from '../scenario/run.ts';
+import { waitForAllTraces } from '../verdict/collect.ts';
+import { scrape } from '../verdict/prom-text.ts';
+import type { SeedQueriesConfig } from './config.ts';
+import { LOAD_SCRIPT, promName } from './dose-response.ts';
+import type { Testbed } from './testbed.ts';
+
+export interface SeedQuery {
+  purpose: string;
+  /** Verbatim from the seed (section 7). */
+  query: string;
+  kind: 'traceql' | 'promql';
+  /** Runs on this stack; same question. */
+  equivalent: string;
+  equivalent_kind: 'traceql' | 'traceql-metrics';
+  /** Series a PromQL query reads, checked against the Collector's exporter. */
+  series?: string[];
+}
+
+export const SEED_QUERIES: SeedQuery[] = [
+  {
+    purpose: 'requests with an abnormal GPU queue-to-compute ratio',
+    query: '{ span.ml.inference.queue_wait_ms > span.ml.inference.forward_pass_ms }\n| select(span.ml.batch.size, span.ml.device.id)',
+    kind: 'traceql',
+    equivalent: `{ span.${Attr.queueWaitMs} > span.${Attr.forwardPassMs} } | select(span.${Attr.batchSize}, span.${Attr.deviceId})`,
+    equivalent_kind: 'traceql',
+  },
+  {
+    purpose: 'p95 of slow feature-store fallbacks over 5 minutes',
+    query: 'histogram_quantile(0.95,\nsum by (service_name, le) (\nrate(ml_feature_extraction_db_lookup_ms_bucket[5m])\n)\n)',
+    kind: 'promql',
+    equivalent: `{ span.${Attr.featuresDbLookupMs} > 0 } | quantile_over_time(span.${Attr.featuresDbLookupMs}, .95) by (resource.service.name)`,
+    equivalent_kind: 'traceql-metrics',
+    series: [`${promName(Metrics.dbLookupMs)}_bucket`],
+  },
+  {
+    purpose: 'alert on rising revalidation (mean attempts > 1.3)',
+    query: 'sum(rate(ml_post_processing_validation_attempts_sum[10m]))\n/\nsum(rate(ml_post_processing_validation_attempts_count[10m]))\n> 1.3',
+    kind: 'promql',
+    equivalent: `{ span.${Attr.validationAttempts} > 0 } | avg_over_time(span.${Attr.validationAttempts})`,
+    equivalent_kind: 'traceql-metrics',
+    series: [`${promName(Metrics.validationAttempts)}_sum`, `${promName(Metrics.validationAttempts)}_count`],
+  },
+  {
+    purpose: 'pipeline bottleneck overview by stage (top 5 p95)',
+    query: 'topk(5,\nhistogram_quantile(0.95,\nsum by (service_name, le) (\nrate(\nduration_ms_bucket{ml_pipeline_name="recommendation"}[5m]\n)\n)\n)\n)',
+    kind: 'promql',
+    equivalent: `{ resource.${ResourceAttr.pipelineName} != "" } | quantile_over_time(duration, .95) by (name) | topk(5)`,
+    equivalent_kind: 'traceql-metrics',
+    series: ['duration_ms_bucket'],
+  },
+];
+
+export interface SeedQueryResult {
+  purpose: string;
+  query: string;
+  accepted_by_tempo: boolean;
+  /** Tempo's answer when it rejected the query, or the number of traces/series it returned. */
+  tempo_answer: string;
+  series_in_exporter?: Record<string, boolean>;
+  equivalent: string;
+  equivalent_answer: string;
+}
+
+interface MetricsResponse { series?: { labels?: { key: string; value: Record<string, unknown> }[]; samples?: { value?: number }[] }[] }
+
+function describeSeries(r: unknown): string {
+  const series = (r as MetricsResponse).series ?? [];
+  if (series.length === 0) return 'no series';
+  return series.slice(0, 5).map((s) => {
+    const label = (s.labels ?? []).filter((l) => l.key !== 'p').map((l) => String(Object.values(l.value)[0])).join(',') || 'all';
+    const vals = (s.samples ?? []).map((x) => x.value).filter((v): v is number => typeof v === 'number');
+    const last = vals.at(-1);
+    return `${label}: ${last === undefined ? 'no value' : last.toFixed(3)}`;
+  }).join('; ');
+}
+
+async function runOne(tempo: TempoClient, kind: 'traceql' | 'traceql-metrics' | 'promql', q: string, range: TimeRange): Promise<{ ok: boolean; answer: string }> {
+  try {
+    if (kind === 'traceql') return { ok: true, answer: `${(await tempo.searchAll(q, range)).size} traces` };
+    return { ok: true, answer: describeSeries(await tempo.metricsQueryRange(q, range, `${Math.max(1, range.end - range.start)}s`)) };
+  } catch (err) {
+    return { ok: false, answer: (err as Error).message.replace(/^.*answered /, '') };
+  }
+}
+
+export async function runSeedQueries(tempoUrl: string, metricsUrl: string, range: TimeRange): Promise<SeedQueryResult[]> {
+  const tempo = new TempoClient(tempoUrl, 'full');
+  const exported = new Set((await scrape(metricsUrl)).map((s) => s.name));
+  const out: SeedQueryResult[] = [];
+  for (const q of SEED_QUERIES) {
+    const verbatim = await runOne(tempo, q.kind === 'traceql' ? 'traceql' : 'traceql-metrics', q.query, range);
+    const eq = await runOne(tempo, q.equivalent_kind, q.equivalent, range);
+    out.push({
+      purpose: q.purpose,
+      query: q.query,
+      accepted_by_tempo: verbatim.ok,
+      tempo_answer: verbatim.answer,
+      ...(q.series ? { series_in_exporter: Object.fromEntries(q.series.map((s) => [s, exported.has(s)])) } : {}),
+      equivalent: q.equivalent,
+      equivalent_answer: eq.ok ? eq.answer : `rejected: ${eq.answer}`,
+    });
+  }
+  return out;
+}
+
+/** A short load with the configured faults on, then every seed query over its window. */
+export async function runSeedQueryPhase(tb: Testbed, cfg: SeedQueriesConfig, log: (l: string) => void = console.log): Promise<SeedQueryResult[]> {
+  await tb.admin.reset();
+  for (const [fault, knobs] of Object.entries(cfg.faults)) await tb.admin.enable(fault, knobs);
+  const cursor = await tb.admin.ledgerHead();
+  const start = Math.floor(Date.now() / 1000);
+  log(`[seed queries] k6: ${cfg.rate}/s for ${cfg.duration_s} s with ${Object.keys(cfg.faults).join(', ')}`);
+  const k6 = await runK6Script(LOAD_SCRIPT, { RATE: String(cfg.rate), DURATION_S: String(cfg.duration_s) }, {
+    gatewayUrl: tb.pipeline.gatewayUrl, adminUrl: tb.pipeline.adminUrl, token: tb.token, otlpHttpUrl: tb.stack.endpoints.otlpHttpUrl, runDir: tb.stack.config.runDir,
+  }, 'k6-seed-queries');
+  if (k6.exitCode !== 0 && k6.exitCode !== K6_THRESHOLDS_FAILED) throw new HarnessError(`k6 failed (exit ${k6.exitCode}); see ${k6.logFile}`);
+  await tb.admin.reset();
+  const entries = await tb.admin.ledgerAll(cursor);
+  const range: TimeRange = { start, end: Math.ceil(Date.now() / 1000) + 1 };
+  await waitForAllTraces(new TempoClient(tb.stack.endpoints.tempoUrl, 'full'), entries.map((e) => e.trace_id), range, 60_000);
+  return runSeedQueries(tb.stack.endpoints.tempoUrl, tb.stack.endpoints.metricsUrl, range);
+}
