@@ -45,6 +45,30 @@ describe('stack lifecycle', () => {
     }
   });
 
+  for (const [outcome, pattern, env, code] of [
+    ['passes', 'baseline', {}, 0],
+    // No short run can fault a million requests: the verdict fails, exit code 1.
+    ['fails', 'feature-cache', { MIN_FAULTED: '1000000' }, 1],
+  ] as const) {
+    it(`should leave no process and no port behind when a scenario ${outcome}`, async () => {
+      const runDir = fs.mkdtempSync(path.join(process.env.HARNESS_TEST_RUN_ROOT ?? '/tmp', `harness-${outcome}-`));
+      const runner = ManagedProcess.start({
+        name: 'scenario-runner', command: process.execPath, args: [path.join(REPO_ROOT, 'assertions/run-scenario.ts'), pattern, '--short'],
+        env: { ...process.env, ...env, HARNESS_PORT_OFFSET: String(TEST_PORT_OFFSET), HARNESS_RUN_DIR: runDir, ...testPipelinePorts() },
+        cwd: REPO_ROOT, logDir: runDir,
+      });
+      const exit = await runner.exited;
+      expect(exit.code, fs.readFileSync(runner.logFile, 'utf8').slice(-2000)).toBe(code);
+      const ports = Object.values(testStackConfig().ports).concat(Object.values(testPipelinePorts()).map(Number));
+      const busy: number[] = [];
+      for (const p of ports) if (!(await isPortFree('127.0.0.1', p))) busy.push(p);
+      const left = processesWithEnv(`HARNESS_RUN_DIR=${runDir}`);
+      console.log(`[no-orphans] scenario ${pattern} ${outcome} (exit ${exit.code}): ${left.length} processes of the run left, ${busy.length} of ${ports.length} ports still bound`);
+      expect(busy).toEqual([]);
+      expect(left).toEqual([]);
+    });
+  }
+
   it('should stop every process and free every port when a scenario is interrupted with Ctrl-C', async () => {
     const runDir = fs.mkdtempSync(path.join(process.env.HARNESS_TEST_RUN_ROOT ?? '/tmp', 'harness-sigint-'));
     const runner = ManagedProcess.start({
@@ -65,6 +89,8 @@ describe('stack lifecycle', () => {
     const log = fs.readFileSync(runner.logFile, 'utf8');
     expect(log).toMatch(/SIGINT: stopping .*tempo/);
     // Every process of that run inherited its HARNESS_RUN_DIR: none may be left.
-    expect(processesWithEnv(`HARNESS_RUN_DIR=${runDir}`)).toEqual([]);
+    const left = processesWithEnv(`HARNESS_RUN_DIR=${runDir}`);
+    console.log(`[no-orphans] scenario baseline interrupted with SIGINT (exit ${exit.code}): ${left.length} processes of the run left, 0 of ${ports.length} ports still bound`);
+    expect(left).toEqual([]);
   });
 });
