@@ -10,19 +10,14 @@
  * between steps, so each reading covers exactly that step's requests.
  */
 import type { LedgerEntry } from '../../faults/ledger.ts';
-import { REPO_ROOT } from '../../stack/tools.ts';
 import { waitFor } from '../../stack/wait.ts';
 import { Attr, Metrics } from '../../target-pipeline/semconv.ts';
-import path from 'node:path';
-import { runK6Script, K6_THRESHOLDS_FAILED } from '../scenario/k6.ts';
 import { HarnessError } from '../scenario/run.ts';
 import { TempoClient, type TimeRange } from '../tempo/client.ts';
 import { waitForAllTraces } from '../verdict/collect.ts';
 import { scrape, sumOf } from '../verdict/prom-text.ts';
 import type { DoseResponseConfig } from './config.ts';
-import type { Testbed } from './testbed.ts';
-
-export const LOAD_SCRIPT = path.join(REPO_ROOT, 'scenarios/load-only.ts');
+import { runLoad, type Testbed } from './testbed.ts';
 const WAIT_MS = 60_000;
 
 /** The exporter's name for an OTel metric: dots become underscores. */
@@ -77,7 +72,6 @@ async function attemptsFromExporter(url: string): Promise<{ sum: number; count: 
 export async function runDoseResponse(tb: Testbed, cfg: DoseResponseConfig, log: (l: string) => void = console.log): Promise<DoseResponse> {
   const full = new TempoClient(tb.stack.endpoints.tempoUrl, 'full');
   const metricsUrl = tb.stack.endpoints.metricsUrl;
-  const target = { gatewayUrl: tb.pipeline.gatewayUrl, adminUrl: tb.pipeline.adminUrl, token: tb.token, otlpHttpUrl: tb.stack.endpoints.otlpHttpUrl, runDir: tb.stack.config.runDir };
   const steps: DoseStep[] = [];
   // Start from a settled exporter: the priming requests' observations included.
   const primed = (await tb.admin.ledgerAll()).filter((e) => e.status === 200 || e.status === 502).length;
@@ -97,8 +91,7 @@ export async function runDoseResponse(tb: Testbed, cfg: DoseResponseConfig, log:
       { what: 'a second with no earlier request in it', timeoutMs: 2_000 });
     const start = Date.now();
     log(`[dose-response] step ${i + 1}/${cfg.corruption_rates.length}: ${(rate * 100).toFixed(0)}% corruption, ${cfg.rate}/s for ${cfg.step_s} s`);
-    const k6 = await runK6Script(LOAD_SCRIPT, { RATE: String(cfg.rate), DURATION_S: String(cfg.step_s) }, target, `k6-dose-${i + 1}`);
-    if (k6.exitCode !== 0 && k6.exitCode !== K6_THRESHOLDS_FAILED) throw new HarnessError(`k6 failed (exit ${k6.exitCode}); see ${k6.logFile}`);
+    await runLoad(tb, { rate: cfg.rate, duration_s: cfg.step_s }, `k6-dose-${i + 1}`);
     const entries: LedgerEntry[] = await tb.admin.ledgerAll(cursor);
     const corrupted = (await corruptedSoFar()) - corruptedBefore;
     if (entries.length === 0) throw new HarnessError(`step ${i + 1}: the ledger recorded no request`);

@@ -19,13 +19,10 @@ import { REPO_ROOT } from '../../stack/tools.ts';
 import { waitFor } from '../../stack/wait.ts';
 import { COLLECTOR_CONFIG } from '../../stack/local.ts';
 import type { PipelineServiceName } from '../../target-pipeline/launch.ts';
-import { runK6Script, K6_THRESHOLDS_FAILED } from '../scenario/k6.ts';
-import { HarnessError } from '../scenario/run.ts';
 import { spansOf, TempoClient, type TimeRange } from '../tempo/client.ts';
 import { scrape, sumOf, type PromSample } from '../verdict/prom-text.ts';
 import type { ScaleOutConfig } from './config.ts';
-import { LOAD_SCRIPT } from './dose-response.ts';
-import { withTestbed } from './testbed.ts';
+import { runLoad, withTestbed } from './testbed.ts';
 
 const EXPERIMENTS = path.join(REPO_ROOT, 'docker/otelcol/experiments');
 export const SAMPLER = 'tail_sampling/harness';
@@ -133,10 +130,7 @@ export async function runScaleOut(stackConfig: StackConfig, cfg: ScaleOutConfig,
     for (const [fault, knobs] of Object.entries(cfg.faults)) await tb.admin.enable(fault, knobs);
     const cursor = await tb.admin.ledgerHead();
     log(`[scale-out] k6: ${cfg.rate}/s for ${cfg.duration_s} s with ${Object.keys(cfg.faults).join(', ')}`);
-    const k6 = await runK6Script(LOAD_SCRIPT, { RATE: String(cfg.rate), DURATION_S: String(cfg.duration_s) }, {
-      gatewayUrl: tb.pipeline.gatewayUrl, adminUrl: tb.pipeline.adminUrl, token: tb.token, otlpHttpUrl: tb.stack.endpoints.otlpHttpUrl, runDir: tb.stack.config.runDir,
-    }, 'k6-scale-out');
-    if (k6.exitCode !== 0 && k6.exitCode !== K6_THRESHOLDS_FAILED) throw new HarnessError(`k6 failed (exit ${k6.exitCode}); see ${k6.logFile}`);
+    await runLoad(tb, cfg, 'k6-scale-out');
     await tb.admin.reset();
     const entries = await tb.admin.ledgerAll(cursor);
     // Stopping the pipeline flushes every span it still holds: from here on the fronts

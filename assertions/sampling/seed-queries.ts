@@ -6,13 +6,11 @@
  */
 import { Attr, Metrics, ResourceAttr } from '../../target-pipeline/semconv.ts';
 import { TempoClient, type TimeRange } from '../tempo/client.ts';
-import { runK6Script, K6_THRESHOLDS_FAILED } from '../scenario/k6.ts';
-import { HarnessError } from '../scenario/run.ts';
 import { waitForAllTraces } from '../verdict/collect.ts';
 import { scrape } from '../verdict/prom-text.ts';
 import type { SeedQueriesConfig } from './config.ts';
-import { LOAD_SCRIPT, promName } from './dose-response.ts';
-import type { Testbed } from './testbed.ts';
+import { promName } from './dose-response.ts';
+import { runLoad, type Testbed } from './testbed.ts';
 
 export interface SeedQuery {
   purpose: string;
@@ -120,10 +118,7 @@ export async function runSeedQueryPhase(tb: Testbed, cfg: SeedQueriesConfig, log
   const cursor = await tb.admin.ledgerHead();
   const start = Math.floor(Date.now() / 1000);
   log(`[seed queries] k6: ${cfg.rate}/s for ${cfg.duration_s} s with ${Object.keys(cfg.faults).join(', ')}`);
-  const k6 = await runK6Script(LOAD_SCRIPT, { RATE: String(cfg.rate), DURATION_S: String(cfg.duration_s) }, {
-    gatewayUrl: tb.pipeline.gatewayUrl, adminUrl: tb.pipeline.adminUrl, token: tb.token, otlpHttpUrl: tb.stack.endpoints.otlpHttpUrl, runDir: tb.stack.config.runDir,
-  }, 'k6-seed-queries');
-  if (k6.exitCode !== 0 && k6.exitCode !== K6_THRESHOLDS_FAILED) throw new HarnessError(`k6 failed (exit ${k6.exitCode}); see ${k6.logFile}`);
+  await runLoad(tb, cfg, 'k6-seed-queries');
   await tb.admin.reset();
   const entries = await tb.admin.ledgerAll(cursor);
   const range: TimeRange = { start, end: Math.ceil(Date.now() / 1000) + 1 };

@@ -7,10 +7,16 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { AdminClient } from '../../faults/admin/client.ts';
 import type { StackConfig } from '../../stack/config.ts';
-import { LocalStackProvider } from '../../stack/local.ts';
+import { stackProvider } from '../../stack/select.ts';
 import type { RunningStack } from '../../stack/provider.ts';
 import { launchPipeline, type PipelineServiceName, type RunningPipeline } from '../../target-pipeline/launch.ts';
+import { REPO_ROOT } from '../../stack/tools.ts';
+import { runK6Script, K6_THRESHOLDS_FAILED } from '../scenario/k6.ts';
 import { primePipeline } from '../scenario/prime.ts';
+import { HarnessError } from '../scenario/run.ts';
+
+/** The k6 script of the experiments: load only, the faults set by the harness. */
+export const LOAD_SCRIPT = path.join(REPO_ROOT, 'scenarios/load-only.ts');
 
 export interface Testbed {
   stack: RunningStack;
@@ -55,7 +61,7 @@ export async function startTestbed(opts: TestbedOptions): Promise<RunningTestbed
   };
   try {
     log('starting Tempo and the Collector');
-    stack = await new LocalStackProvider().start(opts.stackConfig);
+    stack = await stackProvider().start(opts.stackConfig);
     const token = randomBytes(18).toString('hex');
     extras = await opts.beforePipeline?.(stack, logDir);
     log('starting the pipeline');
@@ -80,4 +86,12 @@ export async function withTestbed<T>(opts: TestbedOptions, body: (tb: Testbed) =
   } finally {
     await tb.stop();
   }
+}
+
+/** One k6 run of the load-only script at `rate` per second; `name` keeps its log apart. */
+export async function runLoad(tb: Testbed, load: { rate: number; duration_s: number }, name: string): Promise<void> {
+  const k6 = await runK6Script(LOAD_SCRIPT, { RATE: String(load.rate), DURATION_S: String(load.duration_s) }, {
+    gatewayUrl: tb.pipeline.gatewayUrl, adminUrl: tb.pipeline.adminUrl, token: tb.token, otlpHttpUrl: tb.stack.endpoints.otlpHttpUrl, runDir: tb.stack.config.runDir,
+  }, name);
+  if (k6.exitCode !== 0 && k6.exitCode !== K6_THRESHOLDS_FAILED) throw new HarnessError(`k6 failed (exit ${k6.exitCode}); see ${k6.logFile}`);
 }
