@@ -65,8 +65,18 @@ export function containerConfigEnv(cfg: StackConfig): Record<string, string> {
 type TC = typeof import('testcontainers');
 type Started = Awaited<ReturnType<InstanceType<TC['GenericContainer']>['start']>>;
 
+export interface ContainersStackOptions {
+  /** Leave the containers running when this Node process exits (make stack-up); stack-down removes them. */
+  detached?: boolean;
+}
+
 export class ContainersStackProvider implements StackProvider {
   readonly kind = 'containers' as const;
+  private readonly detached: boolean;
+
+  constructor(opts: ContainersStackOptions = {}) {
+    this.detached = opts.detached ?? false;
+  }
 
   async start(cfg: StackConfig): Promise<ContainersRunningStack> {
     for (const p of TEMPO_PORTS) await assertPortFree(cfg.host, cfg.ports[p], `the Tempo container (${p})`);
@@ -75,7 +85,7 @@ export class ContainersStackProvider implements StackProvider {
     fs.mkdirSync(logDir, { recursive: true });
     const t0 = performance.now();
     const engine = await startEngine(logDir);
-    const stack = new ContainersRunningStack(endpointsFor(cfg), cfg, engine);
+    const stack = new ContainersRunningStack(endpointsFor(cfg), cfg, engine, this.detached);
     try {
       const t = performance.now();
       ensureImages(engine);
@@ -112,6 +122,7 @@ export class ContainersStackProvider implements StackProvider {
       const health = `http://${cfg.host}:${cfg.ports.COLLECTOR_HEALTH_PORT}/`;
       await waitForHttpOk(health, { what: `the Collector container healthy at ${health}`, timeoutMs: cfg.readyTimeoutMs });
       stack.readyMs = Math.round(performance.now() - t0);
+      stack.release();
       return stack;
     } catch (err) {
       await stack.stop();
@@ -143,13 +154,22 @@ export class ContainersRunningStack implements RunningStack {
   private stopped: Promise<void> | undefined;
   private readonly onExit = (): void => this.forceRemove();
 
-  constructor(endpoints: StackEndpoints, config: StackConfig, engine: ContainerEngine) {
+  constructor(endpoints: StackEndpoints, config: StackConfig, engine: ContainerEngine, detached = false) {
     this.endpoints = endpoints;
     this.config = config;
     this.engine = engine;
     // Without Ryuk nothing else removes the containers if this process is killed
-    // mid-run (Ctrl-C): remove them synchronously on the way out.
+    // mid-run (Ctrl-C): remove them synchronously on the way out, unless they are
+    // meant to outlive it (make stack-up), and until start() has succeeded.
     process.once('exit', this.onExit);
+    this.detached = detached;
+  }
+
+  private readonly detached: boolean;
+
+  /** Called once start() succeeded: a detached stack's containers now belong to stack-down. */
+  release(): void {
+    if (this.detached) process.removeListener('exit', this.onExit);
   }
 
   /** Container ids, for tests that check nothing is left behind. */
@@ -174,7 +194,8 @@ export class ContainersRunningStack implements RunningStack {
 
   private forceRemove(): void {
     const ids = this.ids();
-    if (ids.length) spawnSync(this.engine.cli, ['rm', '-f', ...ids], { env: this.engine.cliEnv, stdio: 'ignore' });
+    // One at a time, the Collector first: it lives in Tempo's network namespace.
+    for (const id of ids.reverse()) spawnSync(this.engine.cli, ['rm', '-f', id], { env: this.engine.cliEnv, stdio: 'ignore' });
     this.removeLeftovers();
   }
 
@@ -182,7 +203,8 @@ export class ContainersRunningStack implements RunningStack {
   private removeLeftovers(): void {
     const opts = { env: this.engine.cliEnv, encoding: 'utf8' as const, timeout: 30_000 };
     const ps = spawnSync(this.engine.cli, ['ps', '-aq', '--filter', `label=harness.run=${this.config.runDir}`], opts);
+    // Newest first, so the Collector goes before the Tempo whose namespace it shares.
     const ids = (ps.stdout ?? '').split('\n').filter(Boolean);
-    if (ids.length) spawnSync(this.engine.cli, ['rm', '-f', ...ids], { ...opts, stdio: 'ignore' });
+    for (const id of ids) spawnSync(this.engine.cli, ['rm', '-f', id], { ...opts, stdio: 'ignore' });
   }
 }

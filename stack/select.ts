@@ -23,6 +23,7 @@ export function stackKind(env: NodeJS.ProcessEnv = process.env): StackKind {
   return parsed.data.STACK;
 }
 
-export function stackProvider(env: NodeJS.ProcessEnv = process.env, local: LocalStackOptions = {}): StackProvider {
-  return stackKind(env) === 'containers' ? new ContainersStackProvider() : new LocalStackProvider(local);
+/** `detached`: leave the stack running after this process exits (make stack-up). */
+export function stackProvider(env: NodeJS.ProcessEnv = process.env, opts: LocalStackOptions = {}): StackProvider {
+  return stackKind(env) === 'containers' ? new ContainersStackProvider(opts) : new LocalStackProvider(opts);
 }

@@ -18,6 +18,8 @@ export interface StackState {
   runDir: string;
   endpoints: StackEndpoints;
   processes: RecordedProcess[];
+  /** STACK=containers: the containers left running, and the CLI that removes them. */
+  containers?: { cli: 'podman' | 'docker'; ids: string[] };
   /** Extra processes started on top of the stack (the pipeline), stopped first. */
   services?: RecordedProcess[];
   readyMs: number;
