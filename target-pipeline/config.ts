@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { REPO_ROOT } from '../stack/tools.ts';
+import { breakPointsSchema } from './telemetry/break.ts';
 
 export const PIPELINE_DEFAULTS = {
   PIPELINE_HOST: '127.0.0.1',
@@ -85,6 +86,8 @@ export const pipelineSchema = z.object({
   SHUTDOWN_GRACE_MS: positiveInt(600_000).default(D.SHUTDOWN_GRACE_MS),
   FAULT_INJECTION: z.enum(['on', 'off']).default(D.FAULT_INJECTION),
   FAULT_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /** CI self-test only (see telemetry/break.ts): instrumentation points to leave out. */
+  HARNESS_BREAK_INSTRUMENTATION: breakPointsSchema,
 }).superRefine((c, ctx) => {
   if (c.INFERENCE_WORKERS < c.DEVICE_SLOTS) {
     ctx.addIssue({ code: 'custom', path: ['INFERENCE_WORKERS'], message: `must be >= DEVICE_SLOTS (${c.DEVICE_SLOTS}): each slot runs on its own worker` });

@@ -19,13 +19,16 @@ import type { ScenarioVerdict } from '../reports/types.ts';
 import { waterfall } from '../reports/waterfall.ts';
 import { attrsToRecord, spansOf, TempoClient, type TimeRange } from '../tempo/client.ts';
 import { keptSet, matchedBy, waitForAllTraces, waitForSampling, wholeTraces } from '../verdict/collect.ts';
-import { faultVerdict, judge, judgeWhole, keptUnfaulted, type FaultVerdict } from '../verdict/compute.ts';
+import { faultVerdict, judge, judgeWhole, keptUnfaulted, PASS_RECALL, type FaultVerdict } from '../verdict/compute.ts';
+import { explainMissed } from '../verdict/missing-signal.ts';
 import type { ScenarioSpec } from './config.ts';
 import { runK6, K6_THRESHOLDS_FAILED } from './k6.ts';
 import { primePipeline } from './prime.ts';
 
 export const TRACE_WAIT_MS = 90_000;
 export const STAGE_SAMPLE = 30;
+/** Missed traces fetched from tenant full to say which signal a failed recall lacks. */
+export const EXPLAIN_SAMPLE = 5;
 export const TENANTS = { full: 'full', seed: 'sampled', harness: 'sampled-harness' } as const;
 
 /** Raised when the harness itself (not an assertion) failed: exit code 2. */
@@ -105,7 +108,9 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
     const faultsInScope = (Object.keys(spec.faults) as FaultName[]);
     const perFault: FaultVerdict[] = [];
     for (const f of faultsInScope) {
-      perFault.push(faultVerdict(f, spec.detection[f], entries, await matchedBy(full, spec.detection[f], range), keptHarness, keptSeed));
+      const v = faultVerdict(f, spec.detection[f], entries, await matchedBy(full, spec.detection[f], range), keptHarness, keptSeed);
+      if (v.recall < PASS_RECALL) v.missed_explained = await explainMisses(full, v);
+      perFault.push(v);
     }
     let baselineMatches: Record<string, number> | undefined;
     if (faultsInScope.length === 0) {
@@ -165,6 +170,15 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
     await stack?.stop();
     timings.stop_ms = Math.round(performance.now() - t);
   }
+}
+
+/** Looks a few missed traces up in tenant full and names the query's signals they lack. */
+async function explainMisses(full: TempoClient, v: FaultVerdict): Promise<string> {
+  const traces = await Promise.all(v.missed.slice(0, EXPLAIN_SAMPLE).map(async (id) => {
+    const t = await full.traceById(id);
+    return t ? spansOf(t).map((s) => ({ name: s.name, attributes: attrsToRecord(s.attributes) })) : null;
+  }));
+  return explainMissed(v.detection_query, traces);
 }
 
 /** The slowest faulted trace; in a mixed run, the slowest of those hit by the most faults. */

@@ -37,6 +37,8 @@ export interface FaultVerdict {
   missed: string[];
   false_positives: string[];
   lost_by_harness: string[];
+  /** When recall fails: which signal of the query the missed traces lack (see missing-signal.ts). */
+  missed_explained?: string;
 }
 
 export interface KeptUnfaulted {
@@ -104,7 +106,7 @@ export function judge(verdicts: FaultVerdict[], kept: KeptUnfaulted, minFaulted:
   for (const v of verdicts) {
     const at = (k: string) => `${v.fault}.${k}`;
     if (v.faulted < minFaulted) out.push({ path: at('faulted'), expected: `>= ${minFaulted}`, actual: String(v.faulted) });
-    if (v.recall < PASS_RECALL) out.push({ path: at('recall'), expected: `>= ${PASS_RECALL}`, actual: v.recall.toFixed(4) });
+    if (v.recall < PASS_RECALL) out.push({ path: at('recall'), expected: `>= ${PASS_RECALL}`, actual: recallActual(v) });
     if (v.precision < PASS_PRECISION) out.push({ path: at('precision'), expected: `>= ${PASS_PRECISION}`, actual: v.precision.toFixed(4) });
     if (v.survival_faulted < PASS_SURVIVAL) out.push({ path: at('survival_faulted'), expected: '1.0', actual: v.survival_faulted.toFixed(4) });
   }
@@ -118,6 +120,12 @@ export function judge(verdicts: FaultVerdict[], kept: KeptUnfaulted, minFaulted:
     out.push({ path: 'kept_unfaulted_ratio', expected: `${(kept.expected_ratio * 100).toFixed(2)}% +- ${KEPT_RATIO_Z} sd`, actual: `${(kept.ratio * 100).toFixed(2)}%` });
   }
   return out;
+}
+
+/** The recall with what was missed, so a CI failure names the signal that regressed. */
+function recallActual(v: FaultVerdict): string {
+  const missedBy = v.true_positives === 0 ? 'no faulted trace matched' : `${v.faulted - v.true_positives} of ${v.faulted} faulted traces not matched by`;
+  return `${v.recall.toFixed(4)} — ${missedBy} ${v.detection_query}${v.missed_explained ? `: ${v.missed_explained}` : ''}`;
 }
 
 /** A kept faulted trace with fewer spans than tenant full holds was stored split. */

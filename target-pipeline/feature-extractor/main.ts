@@ -18,7 +18,7 @@ const faults = await startFeatureFaults(cfg, { cache });
 
 const app = featureApp({
   tracer: telemetry.tracer, meter: telemetry.meter, cache, store, featureDim: FEATURE_DIM,
-  maxIds: cfg.MAX_FEATURE_IDS, hooks: faults.hooks,
+  maxIds: cfg.MAX_FEATURE_IDS, hooks: faults.hooks, broken: cfg.HARNESS_BREAK_INSTRUMENTATION,
 });
 await runService({
   name: Services.featureExtractor, app, host: cfg.PIPELINE_HOST, port: cfg.FEATURE_EXTRACTOR_PORT, telemetry,

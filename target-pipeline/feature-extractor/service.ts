@@ -7,6 +7,7 @@ import { HttpError, markSpanError } from '../service/errors.ts';
 import { extractTraceContext } from '../telemetry/http.ts';
 import { FAULTS_HEADER, faultsHeaderValue } from '../../faults/wire.ts';
 import { roundMs } from '../telemetry/units.ts';
+import { tracerFor, type BrokenPoints } from '../telemetry/break.ts';
 import type { FeatureFaultHooks } from './fault-hooks.ts';
 import type { FeatureCache } from './cache.ts';
 import type { FeatureSource } from './store.ts';
@@ -23,6 +24,8 @@ export interface FeatureDeps {
   featureDim: number;
   maxIds: number;
   hooks: FeatureFaultHooks;
+  /** HARNESS_BREAK_INSTRUMENTATION (CI self-test); absent in normal runs. */
+  broken?: BrokenPoints;
 }
 
 /** POST /features {ids}: cache first, the store's real aggregation for misses. */
@@ -71,7 +74,8 @@ export function featureApp(d: FeatureDeps): express.Express {
 
         let unavailable: string[] = [];
         if (missed.length > 0) {
-          d.tracer.startActiveSpan(Spans.dbFallback, (s) => {
+          // The fallback runs either way; a broken 'db-fallback-span' only leaves its span unrecorded.
+          tracerFor('db-fallback-span', d.tracer, d.broken).startActiveSpan(Spans.dbFallback, (s) => {
             const t0 = performance.now();
             try {
               const fromStore = d.store.computeFeatures(missed);

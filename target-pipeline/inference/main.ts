@@ -40,6 +40,7 @@ const app = inferenceApp({
   tracer: telemetry.tracer, meter: telemetry.meter, assets, pool, runner, tokenizers, hooks: faults.hooks,
   batch: { maxSize: cfg.BATCH_MAX_SIZE, maxWaitMs: cfg.BATCH_MAX_WAIT_MS },
   maxSeqLen: Math.min(cfg.MAX_SEQ_LEN, assets.maxSeqLen), maxInputChars: cfg.MAX_INPUT_CHARS,
+  broken: cfg.HARNESS_BREAK_INSTRUMENTATION,
 });
 await runService({
   name: Services.inference, app, host: cfg.PIPELINE_HOST, port: cfg.INFERENCE_PORT, telemetry,

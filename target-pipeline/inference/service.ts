@@ -13,6 +13,7 @@ import type { InferencePool } from './engine/pool.ts';
 import { FAULTS_HEADER, type InferenceFaultHooks } from './fault-hooks.ts';
 import { faultsHeaderValue } from '../../faults/wire.ts';
 import { roundMs } from '../telemetry/units.ts';
+import { tracerFor, type BrokenPoints } from '../telemetry/break.ts';
 import type { BatchRunner, RowInput, RowResult } from './runner.ts';
 import type { TokenizerHolder } from './tokenizer-holder.ts';
 
@@ -30,6 +31,8 @@ export interface InferenceDeps {
   batch: { maxSize: number; maxWaitMs: number };
   maxSeqLen: number;
   maxInputChars: number;
+  /** HARNESS_BREAK_INSTRUMENTATION (CI self-test); absent in normal runs. */
+  broken?: BrokenPoints;
 }
 
 export function inferRequestSchema(featureDim: number, maxInputChars: number) {
@@ -72,7 +75,8 @@ export function inferenceApp(d: InferenceDeps): express.Express {
       try {
         d.hooks.beforeTokenize?.(fired);
         const { loaded } = await d.tokenizers.get((build) =>
-          d.tracer.startActiveSpan(Spans.tokenizerInit, {}, assemblyCtx, async (span) => {
+          // The tokenizer is rebuilt either way; a broken 'tokenizer-init-span' only leaves its span unrecorded.
+          tracerFor('tokenizer-init-span', d.tracer, d.broken).startActiveSpan(Spans.tokenizerInit, {}, assemblyCtx, async (span) => {
             try {
               const t = await build();
               span.setAttribute(Attr.tokenizerLoadMs, roundMs(t.loadMs));
@@ -118,7 +122,7 @@ export function inferenceApp(d: InferenceDeps): express.Express {
           [Attr.modelVersion]: d.assets.version,
           [Attr.deviceType]: d.pool.provider,
           [Attr.deviceId]: d.pool.deviceId,
-          [Attr.queueWaitMs]: roundMs(row.queueWaitMs),
+          ...(d.broken?.has('queue-wait-attr') ? {} : { [Attr.queueWaitMs]: roundMs(row.queueWaitMs) }),
           [Attr.forwardPassMs]: roundMs(row.forwardPassMs),
           [Attr.modelLoadState]: row.coldRun ? ModelLoadState.cold : ModelLoadState.warm,
         });

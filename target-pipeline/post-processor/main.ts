@@ -9,6 +9,6 @@ const cfg = loadPipelineConfig();
 const telemetry = telemetryFromEnv(Services.postProcessor);
 const app = postProcessorApp({
   tracer: telemetry.tracer, meter: telemetry.meter, inferenceUrl: serviceUrl(cfg, cfg.INFERENCE_PORT),
-  maxAttempts: cfg.MAX_VALIDATION_ATTEMPTS, timeoutMs: cfg.UPSTREAM_TIMEOUT_MS,
+  maxAttempts: cfg.MAX_VALIDATION_ATTEMPTS, timeoutMs: cfg.UPSTREAM_TIMEOUT_MS, broken: cfg.HARNESS_BREAK_INSTRUMENTATION,
 });
 await runService({ name: Services.postProcessor, app, host: cfg.PIPELINE_HOST, port: cfg.POST_PROCESSOR_PORT, telemetry, graceMs: cfg.SHUTDOWN_GRACE_MS });

@@ -8,6 +8,7 @@ import { HttpError, markSpanError } from '../service/errors.ts';
 import { postJson } from '../service/upstream.ts';
 import { extractTraceContext } from '../telemetry/http.ts';
 import { postProcess } from './retry.ts';
+import type { BrokenPoints } from '../telemetry/break.ts';
 
 export interface PostProcessorDeps {
   tracer: Tracer;
@@ -15,6 +16,8 @@ export interface PostProcessorDeps {
   inferenceUrl: string;
   maxAttempts: number;
   timeoutMs: number;
+  /** HARNESS_BREAK_INSTRUMENTATION (CI self-test); absent in normal runs. */
+  broken?: BrokenPoints;
 }
 
 const body = z.object({
@@ -51,7 +54,7 @@ export function postProcessorApp(d: PostProcessorDeps): express.Express {
         for (const f of outcome.failures) {
           span.addEvent(Events.validationFailed, { [EventAttr.attempt]: f.attempt, [EventAttr.reason]: f.reason, [EventAttr.field]: f.field || 'unknown' });
         }
-        span.setAttribute(Attr.validationAttempts, outcome.attempts);
+        if (!d.broken?.has('validation-attempts-attr')) span.setAttribute(Attr.validationAttempts, outcome.attempts);
         span.setAttribute(Attr.outputValid, outcome.value !== undefined);
         span.setAttribute(Attr.outputRequiredRepair, outcome.requiredRepair);
         attemptsHist.record(outcome.attempts);
