@@ -10,12 +10,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { configEnv, type PortName, type StackConfig } from './config.ts';
 import { startEngine, type ContainerEngine } from './engine.ts';
 import { COLLECTOR_READY_LINE } from './collector.ts';
 import { COLLECTOR_CONFIG, TEMPO_CONFIG } from './local.ts';
 import { assertPortFree } from './ports.ts';
+import { liveProcesses } from './process.ts';
 import { endpointsFor, type RunningStack, type StackEndpoints, type StackProvider } from './provider.ts';
 import { readVersions, REPO_ROOT, requireTool } from './tools.ts';
 import { waitForHttpOk } from './wait.ts';
@@ -28,6 +30,7 @@ export const CONTAINER_STOP_TIMEOUT_MS = 5_000;
 /** Every container the provider starts carries this label (clean-up by hand: podman rm -f --filter label=harness.stack). */
 export const STACK_LABEL = 'harness.stack';
 
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const TEMPO_PORTS: PortName[] = ['TEMPO_HTTP_PORT', 'TEMPO_OTLP_GRPC_PORT'];
 const COLLECTOR_PORTS: PortName[] = [
   'COLLECTOR_OTLP_GRPC_PORT', 'COLLECTOR_OTLP_HTTP_PORT', 'COLLECTOR_HEALTH_PORT',
@@ -153,6 +156,17 @@ export class ContainersRunningStack implements RunningStack {
   readonly containers: Started[] = [];
   private stopped: Promise<void> | undefined;
   private readonly onExit = (): void => this.forceRemove();
+  /**
+   * Ctrl-C: remove the containers at once. A library testcontainers loads (signal-exit)
+   * re-raises a signal that no other listener holds, which kills the process before any
+   * 'exit' listener runs; this listener holds it. The harness's own handler then ends the
+   * process once its children stopped; with none of those left, this one does.
+   */
+  private readonly onSignal = (sig: NodeJS.Signals): void => {
+    this.forceRemove();
+    if (liveProcesses().length === 0) process.exit(128 + (os.constants.signals[sig] ?? 0));
+  };
+  private removed = false;
 
   constructor(endpoints: StackEndpoints, config: StackConfig, engine: ContainerEngine, detached = false) {
     this.endpoints = endpoints;
@@ -162,6 +176,7 @@ export class ContainersRunningStack implements RunningStack {
     // mid-run (Ctrl-C): remove them synchronously on the way out, unless they are
     // meant to outlive it (make stack-up), and until start() has succeeded.
     process.once('exit', this.onExit);
+    for (const sig of SIGNALS) process.on(sig, this.onSignal);
     this.detached = detached;
   }
 
@@ -169,7 +184,7 @@ export class ContainersRunningStack implements RunningStack {
 
   /** Called once start() succeeded: a detached stack's containers now belong to stack-down. */
   release(): void {
-    if (this.detached) process.removeListener('exit', this.onExit);
+    if (this.detached) this.unlisten();
   }
 
   /** Container ids, for tests that check nothing is left behind. */
@@ -187,12 +202,19 @@ export class ContainersRunningStack implements RunningStack {
       // A container whose start failed (a wait that timed out) was never returned to us.
       this.removeLeftovers();
       await this.engine.stop();
-      process.removeListener('exit', this.onExit);
+      this.unlisten();
     })();
     return this.stopped;
   }
 
+  private unlisten(): void {
+    process.removeListener('exit', this.onExit);
+    for (const sig of SIGNALS) process.removeListener(sig, this.onSignal);
+  }
+
   private forceRemove(): void {
+    if (this.removed) return;
+    this.removed = true;
     const ids = this.ids();
     // One at a time, the Collector first: it lives in Tempo's network namespace.
     for (const id of ids.reverse()) spawnSync(this.engine.cli, ['rm', '-f', id], { env: this.engine.cliEnv, stdio: 'ignore' });

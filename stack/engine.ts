@@ -55,7 +55,8 @@ function ping(socketPath: string): Promise<boolean> {
  * its own containers), and loopback as the host of every published port.
  */
 export async function startEngine(logDir: string, env: NodeJS.ProcessEnv = process.env): Promise<ContainerEngine> {
-  const podmanConf = env.CONTAINERS_CONF ?? PODMAN_CONF;
+  // Absolute: podman's helper processes do not run in this process's working folder.
+  const podmanConf = path.resolve(env.CONTAINERS_CONF ?? PODMAN_CONF);
   // DOCKER_HOST as the user set it, not as an earlier start in this process set it.
   const userHost = env.DOCKER_HOST && env.DOCKER_HOST !== ownSocketUrl() ? env.DOCKER_HOST : undefined;
   let engine: ContainerEngine;
@@ -118,16 +119,17 @@ async function startPodmanService(logDir: string, env: NodeJS.ProcessEnv): Promi
 }
 
 /**
- * Whether a container can really run here: the engine starts and runs a one-second
- * container of an image built by the harness. Tests use it to skip with the reason.
- * Returns undefined when it can, or the reason it cannot.
+ * Whether an engine answers here (`podman info`, or `docker info` for a DOCKER_HOST):
+ * tests use it to report themselves skipped, with the reason. An engine that answers but
+ * cannot start a container is not skipped: that fails the test, with the engine's error.
+ * Returns undefined when an engine answers, or the reason none does.
  */
 export function engineProblem(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (!env.DOCKER_HOST && !onPath('podman')) {
     return 'no container engine (DOCKER_HOST unset, podman not installed)';
   }
   const cli = env.DOCKER_HOST && onPath('docker') ? 'docker' : 'podman';
-  const r = spawnSync(cli, ['info'], { env: { ...env, CONTAINERS_CONF: env.CONTAINERS_CONF ?? PODMAN_CONF }, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(cli, ['info'], { env: { ...env, CONTAINERS_CONF: path.resolve(env.CONTAINERS_CONF ?? PODMAN_CONF) }, encoding: 'utf8', timeout: 60_000 });
   if (r.status !== 0) return `${cli} info failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-1)[0]}`;
   return undefined;
 }

@@ -19,7 +19,7 @@ if [[ -z "$engine" ]]; then
 fi
 case "$engine" in podman|docker) ;; *) echo "images: CONTAINER_ENGINE must be podman or docker (got '$engine')" >&2; exit 2 ;; esac
 # The committed podman settings (runc, cgroupfs, ulimits) unless the caller chose others.
-[[ "$engine" == podman ]] && export CONTAINERS_CONF="${CONTAINERS_CONF:-$root/docker/podman/containers.conf}"
+[[ "$engine" == podman ]] && export CONTAINERS_CONF="$(realpath -m "${CONTAINERS_CONF:-$root/docker/podman/containers.conf}")"
 
 stage_root="$(mktemp -d "${TMPDIR:-/tmp}/harness-images.XXXXXX")"
 trap 'rm -rf "$stage_root"' EXIT
