@@ -81,7 +81,7 @@ export function judgeClaims(r: Omit<SamplingReport, 'claims'>): Claim[] {
     const sd = Math.sqrt(SEED_RETENTION.low * (1 - SEED_RETENTION.low) / base.requests);
     const [lo, hi] = [SEED_RETENTION.low - RETENTION_Z * sd, SEED_RETENTION.high + RETENTION_Z * sd];
     const inside = base.retention_harness >= SEED_RETENTION.low && base.retention_harness <= SEED_RETENTION.high;
-    out.push({ claim: 'with no fault, the harness set retains a share inside the seed\'s 3 to 8%', holds: base.retention_harness >= lo && base.retention_harness <= hi,
+    out.push({ claim: 'with no fault, the harness set retains the seed\'s 3 to 8% (within the binomial noise of the 3% policy)', holds: base.retention_harness >= lo && base.retention_harness <= hi,
       detail: `${pct(base.retention_harness)} of ${base.requests} (${inside ? 'inside' : 'outside'} 3-8%; tolerance for ${base.requests} traces ${pct(Math.max(0, lo))}-${pct(hi)})` });
   }
   const mismatched = r.survival.filter((s) => !s.collector_matches_tempo);
@@ -124,8 +124,8 @@ function table(head: string[], rows: (string | number)[][]): string {
 export function renderMarkdown(r: SamplingReport): string {
   const parts: string[] = [`# Tail sampling: what survives, what is lost, what warns first${r.short ? ' (short run)' : ''}`, ''];
   parts.push('## Survival per pattern, both policy sets', '',
-    table(['pattern', 'requests', 'faulted', 'kept by seed set', 'kept by harness set', 'retention (seed)', 'retention (harness)', 'kept whole', 'Collector = Tempo'],
-      r.survival.map((s) => [s.pattern, s.requests, s.faulted, pct(s.survival_seed), pct(s.survival_harness), pct(s.retention_seed), pct(s.retention_harness), s.kept_whole, s.collector_matches_tempo ? 'yes' : 'NO'])), '');
+    table(['pattern', 'verdict', 'requests', 'faulted', 'kept by seed set', 'kept by harness set', 'retention (seed)', 'retention (harness)', 'kept whole', 'Collector = Tempo'],
+      r.survival.map((s) => [s.pattern, s.pass ? 'pass' : 'FAIL (reports/' + s.pattern + '/)', s.requests, s.faulted, pct(s.survival_seed), pct(s.survival_harness), pct(s.retention_seed), pct(s.retention_harness), s.kept_whole, s.collector_matches_tempo ? 'yes' : 'NO'])), '');
   if (r.dose_response) {
     const d = r.dose_response;
     parts.push(`## Early warning: silent revalidation, dose-response (alert level ${d.alert_level}, early level ${d.early_level})`, '',

@@ -77,8 +77,8 @@ function describeSeries(r: unknown): string {
   return series.slice(0, 5).map((s) => {
     const label = (s.labels ?? []).filter((l) => l.key !== 'p').map((l) => String(Object.values(l.value)[0])).join(',') || 'all';
     const vals = (s.samples ?? []).map((x) => x.value).filter((v): v is number => typeof v === 'number');
-    const last = vals.at(-1);
-    return `${label}: ${last === undefined ? 'no value' : last.toFixed(3)}`;
+    // One step spans the window, but Tempo aligns steps, so a window can come back as two buckets: both are shown.
+    return `${label}: ${vals.length ? vals.map((v) => v.toFixed(3)).join(' / ') : 'no value'}`;
   }).join('; ');
 }
 

@@ -65,7 +65,7 @@ describe('renderMarkdown', () => {
   it('should print the survival table for both sets and the early-warning table', () => {
     const partial = report({ dose_response: dose([1, 1.05, 1.1, 1.22, 1.36], [0, 0, 0, 1, 3]) });
     const md = renderMarkdown({ ...partial, claims: judgeClaims(partial) });
-    expect(md).toContain('| cold-start | 300 | 240 | 3.0% | 100.0% |');
+    expect(md).toContain('| cold-start | pass | 300 | 240 | 3.0% | 100.0% |');
     expect(md).toContain('| 30.0% | 240 | 0 | 1.360 | 1.360 | 3 (1.3%) |');
     expect(md).toContain('First crossing of 1.3: TraceQL metrics at 30.0%');
   });
