@@ -3,7 +3,7 @@ import path from 'node:path';
 import { configEnv, type PortName, type StackConfig } from './config.ts';
 import { startCollector } from './collector.ts';
 import { assertPortFree } from './ports.ts';
-import { ManagedProcess } from './process.ts';
+import { ManagedProcess, type ExitInfo } from './process.ts';
 import { endpointsFor, type RunningStack, type StackProvider } from './provider.ts';
 import { REPO_ROOT, requireTool } from './tools.ts';
 import { waitForHttpOk } from './wait.ts';
@@ -114,9 +114,17 @@ export class LocalRunningStack implements RunningStack {
     return start();
   }
 
-  /** Stops one component (SIGTERM, SIGKILL after graceMs), leaving the others running. */
-  async stopComponent(name: LocalComponent, graceMs?: number): Promise<void> {
-    await this.process(name)?.stop(graceMs);
+  /**
+   * Stops one component (SIGTERM, SIGKILL after graceMs), leaving the others running.
+   * Says how it ended and how long that took (undefined when it was not running), so an
+   * outage test can tell a graceful stop from a kill: a killed Tempo loses what it held
+   * only in memory, which is Tempo's loss, not the Collector's.
+   */
+  async stopComponent(name: LocalComponent, graceMs?: number): Promise<{ exit: ExitInfo; ms: number } | undefined> {
+    const p = this.process(name);
+    if (!p) return undefined;
+    const exit = await p.stop(graceMs);
+    return { exit, ms: p.stopMs ?? 0 };
   }
 
   /** Stops in reverse start order so the Collector can flush to a still-running Tempo. */
