@@ -73,7 +73,7 @@ image_base() {
   mkdir -p "$d/rootfs/usr/local/bin" "$d/rootfs/tmp" "$d/rootfs/etc"
   cp "$node" "$d/rootfs/usr/local/bin/node"
   local lib
-  for lib in $(ldd "$node" "$ort/libonnxruntime.so.1" "$ort/onnxruntime_binding.node" | awk '/=> \// {print $3} /^\s*\/lib/ {print $1}' | sort -u); do
+  for lib in $(ldd "$node" "$ort/libonnxruntime.so.1" "$ort/onnxruntime_binding.node" | awk '/=> \// {print $3} /^[ \t]*\/[^ ]* \(0x/ {print $1}' | sort -u); do
     mkdir -p "$d/rootfs$(dirname "$lib")"
     cp -L "$lib" "$d/rootfs$lib"
   done
