@@ -70,6 +70,10 @@ stack-down: deps ## Stop what stack-up / pipeline-up started
 stack-status: deps ## Show what stack-up left running
 	node stack/cli.ts status
 
+.PHONY: scenario-sampling
+scenario-sampling: deps tools assets ## Tail-sampling proof: survival per pattern under both policy sets, early warning, late spans, scale-out; writes reports/sampling/
+	node assertions/run-sampling.ts
+
 .PHONY: scenario-%
 scenario-%: deps tools assets ## Run one scenario end to end and write reports/<pattern>/ (e.g. make scenario-gpu-queue)
 	@if [ -f scenarios/$*.ts ]; then node assertions/run-scenario.ts $*; \
