@@ -107,13 +107,17 @@ async function startPodmanService(logDir: string, env: NodeJS.ProcessEnv): Promi
     fs.rmSync(dir, { recursive: true, force: true });
     throw new EngineUnavailableError(`podman is installed but its API service did not start: ${(err as Error).message}`);
   }
+  // The socket folder goes with this process even when stop() is never reached (Ctrl-C, stack-up).
+  const removeDir = (): void => fs.rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeDir);
   return {
     cli: 'podman',
     dockerHost: `unix://${socket}`,
     cliEnv: env,
     stop: async () => {
       await proc.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
+      removeDir();
+      process.removeListener('exit', removeDir);
     },
   };
 }
