@@ -3,7 +3,6 @@
  * default stack and by the sampling experiments (late spans, the scale-out topology),
  * which run extra Collectors with their own configs beside it.
  */
-import fs from 'node:fs';
 import { ManagedProcess } from './process.ts';
 import { requireTool } from './tools.ts';
 import { waitForHttpOk } from './wait.ts';
@@ -11,8 +10,8 @@ import { waitForHttpOk } from './wait.ts';
 export const COLLECTOR_READY_LINE = /Everything is ready/;
 
 /** The first error the Collector logged, which is why it will not become ready. */
-export function firstErrorLine(logFile: string): string | undefined {
-  const line = fs.readFileSync(logFile, 'utf8').split('\n').find((l) => /\terror\t/.test(l));
+export function firstErrorLine(logText: string): string | undefined {
+  const line = logText.split('\n').find((l) => /\terror\t/.test(l));
   return line ? `the Collector logged an error: ${line.slice(0, 400)}` : undefined;
 }
 
@@ -41,7 +40,7 @@ export async function startCollector(spec: CollectorSpec): Promise<ManagedProces
     });
     // The health endpoint answers before the pipelines start; a bad processor config
     // only shows afterwards. Ready means the Collector said so and is still running.
-    await proc.waitForLog(COLLECTOR_READY_LINE, `${spec.name} to start every pipeline`, spec.readyTimeoutMs, () => firstErrorLine(proc.logFile));
+    await proc.waitForLog(COLLECTOR_READY_LINE, `${spec.name} to start every pipeline`, spec.readyTimeoutMs, () => firstErrorLine(proc.logText()));
   } catch (err) {
     await proc.stop();
     throw err;

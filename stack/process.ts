@@ -43,6 +43,7 @@ export class ManagedProcess {
   /** How long the last stop() took, for the run's timings. */
   stopMs: number | undefined;
   private readonly keepAfterExit: boolean;
+  private readonly logStart: number;
   /** SIGTERM-to-SIGKILL grace used by stop(). */
   readonly graceMs: number;
   private readonly slowStopReason: string | undefined;
@@ -54,6 +55,9 @@ export class ManagedProcess {
     this.keepAfterExit = spec.detached ?? false;
     fs.mkdirSync(spec.logDir, { recursive: true });
     this.logFile = path.join(spec.logDir, `${spec.name}.log`);
+    // The log is appended to (a component restarted in a run keeps one log): what this
+    // process wrote starts here.
+    this.logStart = fs.existsSync(this.logFile) ? fs.statSync(this.logFile).size : 0;
     const log = fs.openSync(this.logFile, 'a');
     this.child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
@@ -93,10 +97,13 @@ export class ManagedProcess {
    * gives up at once if the process dies, or if `abortIf` finds a reason.
    */
   waitForLog(pattern: RegExp, what: string, timeoutMs: number, abortIf?: () => string | undefined): Promise<RegExpExecArray> {
-    return waitFor(() => {
-      const text = fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8') : '';
-      return pattern.exec(text) ?? undefined;
-    }, { what: `${what} (log: ${this.logFile})`, timeoutMs, abortIf: () => this.deathReason() ?? abortIf?.() });
+    return waitFor(() => pattern.exec(this.logText()) ?? undefined, { what: `${what} (log: ${this.logFile})`, timeoutMs, abortIf: () => this.deathReason() ?? abortIf?.() });
+  }
+
+  /** What this process has written to its log so far (not what an earlier one did). */
+  logText(): string {
+    if (!fs.existsSync(this.logFile)) return '';
+    return fs.readFileSync(this.logFile).subarray(this.logStart).toString('utf8');
   }
 
   /** Why this process is no longer usable, or undefined while it runs. */
