@@ -1,8 +1,9 @@
 /**
  * Does every span reach Tempo? At the baseline load with sampling out of the way (tenant
- * `full` keeps everything), every ledger trace must be there whole; with Tempo stopped for
- * 15 s in the middle of a run, the Collector's sending queue and retries must still deliver
- * every trace once Tempo is back (what Tempo's own shutdown drops of spans it had already
+ * `full` keeps everything), every ledger trace must be there whole; with Tempo frozen for
+ * 15 s in the middle of a run, every trace of the run once it continues; with Tempo stopped
+ * for 15 s and restarted, the Collector's sending queue and retries must still deliver
+ * every trace queued while it was down (what Tempo's own shutdown drops of spans it had already
  * acknowledged is measured and printed). A Collector restart is measured and reported: what it
  * loses depends on the pipeline's own OTLP exporters, which the harness does not control.
  */
@@ -79,6 +80,39 @@ describe('trace delivery', () => {
     expect(ids.length).toBeGreaterThan(100);
     const { spans, ms } = await expectAllDelivered(ids, 60_000);
     console.log(`[no-span-lost] ${ids.length}/${ids.length} ledger traces (100%) in tenant full with their complete span set, ${spans} spans; all searchable ${ms} ms after the load ended`);
+  });
+
+  it('should lose no trace of the run while Tempo is frozen for 15 s (SIGSTOP, then SIGCONT)', async () => {
+    // An unresponsive backend, without a shutdown in the way: the process keeps what it
+    // had acknowledged, connections hang, and every export in those 15 s times out; the
+    // Collector's sending queue and retries must deliver all of it once Tempo answers.
+    const tempo = stack.process('tempo');
+    expect(tempo?.pid, 'Tempo is running').toBeDefined();
+    const cursor = await ledger.ledgerHead();
+    const k6 = startK6Load(pipeline.gatewayUrl, BASELINE_RATE, 30, stack.config.runDir, 'tempo-frozen');
+    await waitFor(async () => ((await ledger.ledgerAll(cursor)).length >= 5 * BASELINE_RATE ? true : undefined),
+      { what: 'five seconds of load before the outage', timeoutMs: 30_000, abortIf: () => k6.deathReason() });
+    const before = await scrape(stack.endpoints.collectorTelemetryUrl);
+    const down = Date.now();
+    process.kill(tempo!.pid!, 'SIGSTOP');
+    try {
+      // The outage lasts a fixed time on purpose: it is the fault, not a wait for a condition.
+      await new Promise((r) => setTimeout(r, OUTAGE_MS));
+    } finally {
+      process.kill(tempo!.pid!, 'SIGCONT');
+    }
+    const upAgain = Date.now();
+    expect((await k6.exited).code).toBe(0);
+    const entries = await ledger.ledgerAll(cursor);
+    const during = entries.filter((e) => e.ts >= down && e.ts <= upAgain).length;
+    expect(during).toBeGreaterThan(0);
+    const { spans, ms } = await expectAllDelivered(entries.map((e) => e.trace_id), RECOVERY_TIMEOUT_MS);
+    const after = await scrape(stack.endpoints.collectorTelemetryUrl);
+    const failed = sumOf(after, 'otelcol_exporter_send_failed_spans', { exporter: 'otlp_grpc/tempo-full' })
+      - sumOf(before, 'otelcol_exporter_send_failed_spans', { exporter: 'otlp_grpc/tempo-full' });
+    expect(failed, 'spans the Collector gave up on for tenant full').toBe(0);
+    console.log(`[tempo-frozen] Tempo frozen ${((upAgain - down) / 1000).toFixed(1)} s with ${during} requests during it: `
+      + `${entries.length}/${entries.length} traces of the run whole in tenant full after it continued, ${spans} spans, ${ms} ms after the load ended; Collector send failures: ${failed}`);
   });
 
   it('should lose no trace queued while Tempo is down for 15 s, and measure what its own shutdown drops', async () => {
