@@ -19,7 +19,7 @@ import { runLateSpanExperiment, type LateSpanResult } from './sampling/late-span
 import { judgeClaims, renderMarkdown, survivalRow, type SamplingReport, type SurvivalRow } from './sampling/report.ts';
 import { runScaleOut, type ScaleOutResult } from './sampling/scale-out.ts';
 import { runSeedQueryPhase, type SeedQueryResult } from './sampling/seed-queries.ts';
-import { withTestbed } from './sampling/testbed.ts';
+import { withTestbed } from './scenario/testbed.ts';
 
 const short = process.argv.includes('--short') || process.env.SCENARIO_SHORT === '1';
 const t0 = performance.now();

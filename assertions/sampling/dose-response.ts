@@ -12,12 +12,12 @@
 import type { LedgerEntry } from '../../faults/ledger.ts';
 import { waitFor } from '../../stack/wait.ts';
 import { Attr, Metrics } from '../../target-pipeline/semconv.ts';
-import { HarnessError } from '../scenario/run.ts';
-import { TempoClient, type TimeRange } from '../tempo/client.ts';
+import { HarnessError } from '../scenario/errors.ts';
+import { sumSamples, TempoClient, type TimeRange } from '../tempo/client.ts';
 import { waitForAllTraces } from '../verdict/collect.ts';
 import { scrape, sumOf } from '../verdict/prom-text.ts';
 import type { DoseResponseConfig } from './config.ts';
-import { runLoad, type Testbed } from './testbed.ts';
+import { runLoad, type Testbed } from '../scenario/testbed.ts';
 const WAIT_MS = 60_000;
 
 /** The exporter's name for an OTel metric: dots become underscores. */
@@ -60,9 +60,6 @@ export interface DoseResponse {
   monotonic: { tempo: boolean; metrics: boolean };
 }
 
-interface TempoSeries { series?: { samples?: { value?: number }[] }[] }
-const total = (r: unknown): number =>
-  ((r as TempoSeries).series ?? []).flatMap((s) => s.samples ?? []).reduce((a, x) => a + (x.value ?? 0), 0);
 
 async function attemptsFromExporter(url: string): Promise<{ sum: number; count: number }> {
   const s = await scrape(url);
@@ -107,7 +104,7 @@ export async function runDoseResponse(tb: Testbed, cfg: DoseResponseConfig, log:
       return a;
     }, { what: `step ${i + 1}'s validation-attempt observations in the Collector's Prometheus exporter`, timeoutMs: WAIT_MS });
     const tempo = await waitFor(async () => {
-      const [sum, count] = [total(await full.metricsQueryRange(TEMPO_SUM_QUERY, range, '1s')), total(await full.metricsQueryRange(TEMPO_COUNT_QUERY, range, '1s'))];
+      const [sum, count] = [sumSamples(await full.metricsQueryRange(TEMPO_SUM_QUERY, range, '1s')), sumSamples(await full.metricsQueryRange(TEMPO_COUNT_QUERY, range, '1s'))];
       if (count < reached) throw new Error(`TraceQL metrics count ${count} of ${reached} spans`);
       return { sum, count };
     }, { what: `step ${i + 1}'s post-processing spans in Tempo's TraceQL metrics`, timeoutMs: WAIT_MS });

@@ -19,10 +19,10 @@ import { REPO_ROOT } from '../../stack/tools.ts';
 import { waitFor } from '../../stack/wait.ts';
 import { COLLECTOR_CONFIG } from '../../stack/local.ts';
 import type { PipelineServiceName } from '../../target-pipeline/launch.ts';
-import { spansOf, TempoClient, type TimeRange } from '../tempo/client.ts';
+import { spansOf, sumSamples, TempoClient, type OtlpTrace, type TimeRange } from '../tempo/client.ts';
 import { scrape, sumOf, type PromSample } from '../verdict/prom-text.ts';
 import type { ScaleOutConfig } from './config.ts';
-import { runLoad, withTestbed } from './testbed.ts';
+import { runLoad, withTestbed } from '../scenario/testbed.ts';
 
 const EXPERIMENTS = path.join(REPO_ROOT, 'docker/otelcol/experiments');
 export const SAMPLER = 'tail_sampling/harness';
@@ -30,7 +30,6 @@ export const TENANTS = { full: 'full', byTraceId: 'scaleout-by-trace-id', split:
 /** Which front each service sends to: the two halves of every trace part ways. */
 export const FRONT_OF: Record<PipelineServiceName, 0 | 1> = { gateway: 0, 'feature-extractor': 0, inference: 1, 'post-processor': 1 };
 const WAIT_MS = 90_000;
-const FETCH_CONCURRENCY = 8;
 
 export interface Outcome { whole: number; partial: number; missing: number }
 export interface ScaleOutResult {
@@ -93,10 +92,8 @@ const undecided = (s: PromSample[]) =>
 const accepted = (s: PromSample[]) => sumOf(s, 'otelcol_receiver_accepted_spans');
 const sent = (s: PromSample[], exporter: string) => sumOf(s, 'otelcol_exporter_sent_spans', { exporter });
 
-interface TempoSeries { series?: { samples?: { value?: number }[] }[] }
 async function spanCount(c: TempoClient, range: TimeRange): Promise<number> {
-  const r = await c.metricsQueryRange('{ } | count_over_time()', range, `${Math.max(1, Math.ceil((range.end - range.start) / 200))}s`) as TempoSeries;
-  return (r.series ?? []).flatMap((s) => s.samples ?? []).reduce((a, x) => a + (x.value ?? 0), 0);
+  return sumSamples(await c.metricsQueryRange('{ } | count_over_time()', range, `${Math.max(1, Math.ceil((range.end - range.start) / 200))}s`));
 }
 
 export async function runScaleOut(stackConfig: StackConfig, cfg: ScaleOutConfig, opts: {
@@ -166,24 +163,20 @@ export async function runScaleOut(stackConfig: StackConfig, cfg: ScaleOutConfig,
       requests: entries.length, faulted: faulted.length, spans_per_front: counts.perFront, spans_per_back: counts.perBack, late_spans_at_backs: counts.late,
       by_trace_id: outcome(), split: outcome(), split_example: null,
     };
-    const names = async (c: TempoClient, id: string) => {
-      const t = await c.traceById(id);
-      return t ? spansOf(t).map((s) => s.name).sort() : [];
-    };
+    const ids = faulted.map((e) => e.trace_id);
+    const [inFull, inByTrace, inSplit] = await Promise.all([full.tracesById(ids), byTrace.tracesById(ids), split.tracesById(ids)]);
+    const names = (t: OtlpTrace | undefined) => (t ? spansOf(t).map((s) => s.name).sort() : []);
     const classify = (o: Outcome, n: number, of: number) => {
       if (n === 0) o.missing++;
       else if (n < of) o.partial++;
       else o.whole++;
     };
-    const queue = [...faulted];
-    await Promise.all(Array.from({ length: FETCH_CONCURRENCY }, async () => {
-      for (let e = queue.shift(); e; e = queue.shift()) {
-        const [f, t, s] = await Promise.all([names(full, e.trace_id), names(byTrace, e.trace_id), names(split, e.trace_id)]);
-        classify(result.by_trace_id, t.length, f.length);
-        classify(result.split, s.length, f.length);
-        if (!result.split_example && s.length > 0 && s.length < f.length) result.split_example = { trace_id: e.trace_id, faults: e.faults, full: f, kept: s };
-      }
-    }));
+    for (const e of faulted) {
+      const [f, t, s] = [names(inFull.get(e.trace_id)), names(inByTrace.get(e.trace_id)), names(inSplit.get(e.trace_id))];
+      classify(result.by_trace_id, t.length, f.length);
+      classify(result.split, s.length, f.length);
+      if (!result.split_example && s.length > 0 && s.length < f.length) result.split_example = { trace_id: e.trace_id, faults: e.faults, full: f, kept: s };
+    }
     return result;
   });
 }

@@ -5,12 +5,12 @@
  * report gives Tempo's answer and an equivalent that runs, with its result.
  */
 import { Attr, Metrics, ResourceAttr } from '../../target-pipeline/semconv.ts';
-import { TempoClient, type TimeRange } from '../tempo/client.ts';
+import { TempoClient, type MetricsSeries, type TimeRange } from '../tempo/client.ts';
 import { waitForAllTraces } from '../verdict/collect.ts';
 import { scrape } from '../verdict/prom-text.ts';
 import type { SeedQueriesConfig } from './config.ts';
 import { promName } from './dose-response.ts';
-import { runLoad, type Testbed } from './testbed.ts';
+import { runLoad, type Testbed } from '../scenario/testbed.ts';
 
 export interface SeedQuery {
   purpose: string;
@@ -69,10 +69,8 @@ export interface SeedQueryResult {
   equivalent_answer: string;
 }
 
-interface MetricsResponse { series?: { labels?: { key: string; value: Record<string, unknown> }[]; samples?: { value?: number }[] }[] }
-
-function describeSeries(r: unknown): string {
-  const series = (r as MetricsResponse).series ?? [];
+function describeSeries(r: MetricsSeries): string {
+  const series = r.series ?? [];
   if (series.length === 0) return 'no series';
   return series.slice(0, 5).map((s) => {
     const label = (s.labels ?? []).filter((l) => l.key !== 'p').map((l) => String(Object.values(l.value)[0])).join(',') || 'all';

@@ -4,16 +4,11 @@
  * for the traces (by their ids, never by a clock), validate against the ledger, report,
  * stop everything.
  */
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { AdminClient } from '../../faults/admin/client.ts';
 import type { LedgerEntry } from '../../faults/ledger.ts';
 import { FAULT_NAMES, type FaultName } from '../../faults/wire.ts';
 import { loadStackConfig, type StackConfig } from '../../stack/config.ts';
-import { stackProvider } from '../../stack/select.ts';
-import type { RunningStack } from '../../stack/provider.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
-import { launchPipeline, type RunningPipeline } from '../../target-pipeline/launch.ts';
 import { Attr, Spans } from '../../target-pipeline/semconv.ts';
 import type { ScenarioVerdict } from '../reports/types.ts';
 import { waterfall } from '../reports/waterfall.ts';
@@ -22,8 +17,8 @@ import { keptSet, matchedBy, waitForAllTraces, waitForSampling, wholeTraces } fr
 import { faultVerdict, judge, judgeWhole, keptUnfaulted, PASS_RECALL, type FaultVerdict } from '../verdict/compute.ts';
 import { explainMissed } from '../verdict/missing-signal.ts';
 import type { ScenarioSpec } from './config.ts';
-import { runK6, K6_THRESHOLDS_FAILED } from './k6.ts';
-import { primePipeline } from './prime.ts';
+import { runK6 } from './k6.ts';
+import { assertK6Ran, k6Target, startTestbed, type RunningTestbed } from './testbed.ts';
 
 export const TRACE_WAIT_MS = 90_000;
 export const STAGE_SAMPLE = 30;
@@ -31,10 +26,9 @@ export const STAGE_SAMPLE = 30;
 export const EXPLAIN_SAMPLE = 5;
 export const TENANTS = { full: 'full', seed: 'sampled', harness: 'sampled-harness' } as const;
 
-/** Raised when the harness itself (not an assertion) failed: exit code 2. */
-export class HarnessError extends Error {
-  override name = 'HarnessError';
-}
+import { HarnessError } from './errors.ts';
+
+export { HarnessError };
 
 export interface RunOptions {
   /** Environment for the stack and the pipeline (ports...), on top of process.env. */
@@ -51,38 +45,22 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
   const timings: Record<string, number> = {};
   const mark = (k: string, since: number) => (timings[k] = Math.round(performance.now() - since));
   const cfg = opts.stackConfig ?? loadStackConfig({ ...process.env, ...opts.env, TAIL_DECISION_WAIT: spec.decision_wait });
-  let stack: RunningStack | undefined;
-  let pipeline: RunningPipeline | undefined;
+  let tb: RunningTestbed | undefined;
   try {
-    const stackStart = Date.now();
-    let t = performance.now();
-    const provider = stackProvider({ ...process.env, ...opts.env });
-    log(`[${spec.name}] starting Tempo and the Collector as ${provider.kind === 'local' ? 'local processes' : 'containers'} (run folder ${path.relative(REPO_ROOT, cfg.runDir)})`);
-    stack = await provider.start(cfg);
-    mark('stack_ready_ms', t);
-    const token = randomBytes(18).toString('hex');
-    t = performance.now();
-    log(`[${spec.name}] starting the pipeline`);
-    pipeline = await launchPipeline({
-      env: { HARNESS_OTLP_HTTP_URL: stack.endpoints.otlpHttpUrl, FAULT_INJECTION: 'on', FAULT_ADMIN_TOKEN: token, ...opts.pipelineEnv },
-      logDir: path.join(cfg.runDir, 'logs'),
+    tb = await startTestbed({
+      stackConfig: cfg, providerEnv: { ...process.env, ...opts.env }, pipelineEnv: opts.pipelineEnv,
+      entities: spec.entities, log: (l) => log(`[${spec.name}] ${l}`),
     });
-    mark('pipeline_ready_ms', t);
-    const admin = new AdminClient(pipeline.adminUrl, token);
-    t = performance.now();
-    await primePipeline(pipeline.gatewayUrl, spec.entities, pipeline.config.MODEL_NAME);
-    await admin.reset();
+    const { stack, admin, timings: setup } = tb;
+    Object.assign(timings, setup);
     const cursor = await admin.ledgerHead();
-    mark('prime_ms', t);
 
-    t = performance.now();
+    let t = performance.now();
     const loadStart = Date.now();
     log(`[${spec.name}] k6: ${spec.rate}/s, ${spec.warmup_s} s warm-up then ${spec.fault_s} s with ${Object.keys(spec.faults).join(', ') || 'no fault'}`);
-    const k6 = await runK6(spec, { gatewayUrl: pipeline.gatewayUrl, adminUrl: pipeline.adminUrl, token, otlpHttpUrl: stack.endpoints.otlpHttpUrl, runDir: cfg.runDir });
+    const k6 = await runK6(spec, k6Target(tb));
     mark('k6_ms', t);
-    if (k6.exitCode !== 0 && k6.exitCode !== K6_THRESHOLDS_FAILED) {
-      throw new HarnessError(`k6 failed (exit ${k6.exitCode}); see ${k6.logFile}`);
-    }
+    assertK6Ran(k6);
     const counters = await admin.status();
     const entries = await admin.ledgerAll(cursor);
     if (entries.length === 0) throw new HarnessError('the ledger recorded no request during the load');
@@ -98,7 +76,7 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
     const harnessTenant = full.forTenant(TENANTS.harness);
     // Over the whole life of the stack (priming included), as the sampler's counters are.
     const sampling = await waitForSampling([seedTenant, harnessTenant], stack.endpoints.collectorTelemetryUrl,
-      { start: Math.floor(stackStart / 1000) - 5, end: range.end }, TRACE_WAIT_MS);
+      { start: Math.floor(tb.startedAt / 1000) - 5, end: range.end }, TRACE_WAIT_MS);
     mark('sampling_settled_ms', t);
     const [keptHarness, keptSeed] = await Promise.all([keptSet(harnessTenant, range), keptSet(seedTenant, range)]);
     const crossCheck: ScenarioVerdict['sampling_cross_check'] = {
@@ -133,7 +111,7 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
       question: spec.question,
       pass: failures.length === 0,
       short: spec.short,
-      stack: provider.kind,
+      stack: tb.kind,
       requests: entries.length,
       faulted: faulted.length,
       recall: perFault.length ? sumOver('true_positives') / Math.max(1, sumOver('faulted')) : null,
@@ -166,8 +144,7 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
     return verdict;
   } finally {
     const t = performance.now();
-    await pipeline?.stop();
-    await stack?.stop();
+    await tb?.stop();
     timings.stop_ms = Math.round(performance.now() - t);
   }
 }

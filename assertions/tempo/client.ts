@@ -6,6 +6,7 @@
 export const DEFAULT_SEARCH_LIMIT = 500;
 export const MIN_SPLIT_WINDOW_S = 1;
 export const REQUEST_TIMEOUT_MS = 30_000;
+export const TRACE_FETCH_CONCURRENCY = 8;
 
 export interface SearchHit {
   traceID: string;
@@ -50,6 +51,16 @@ export interface TimeRange {
   /** Unix seconds. */
   start: number;
   end: number;
+}
+
+/** What Tempo's TraceQL metrics API answers: one series per label set, a sample per step. */
+export interface MetricsSeries {
+  series?: { labels?: { key: string; value: Record<string, unknown> }[]; samples?: { timestampMs?: string; value?: number }[] }[];
+}
+
+/** Every sample of every series added up (a count or a sum over the whole range). */
+export function sumSamples(r: MetricsSeries): number {
+  return (r.series ?? []).flatMap((s) => s.samples ?? []).reduce((a, x) => a + (x.value ?? 0), 0);
 }
 
 export class TempoClient {
@@ -110,6 +121,22 @@ export class TempoClient {
     return found;
   }
 
+  /**
+   * Many traces by id, TRACE_FETCH_CONCURRENCY requests at a time (Tempo answers each in
+   * milliseconds; one at a time, hundreds of them take seconds, all at once overload it).
+   */
+  async tracesById(ids: string[]): Promise<Map<string, OtlpTrace | undefined>> {
+    const out = new Map<string, OtlpTrace | undefined>();
+    let next = 0;
+    await Promise.all(Array.from({ length: TRACE_FETCH_CONCURRENCY }, async () => {
+      while (next < ids.length) {
+        const id = ids[next++]!;
+        out.set(id, await this.traceById(id));
+      }
+    }));
+    return out;
+  }
+
   /** The whole trace, or undefined when this tenant does not have it. */
   async traceById(traceId: string): Promise<OtlpTrace | undefined> {
     const res = await this.get(`/api/v2/traces/${traceId}`);
@@ -126,9 +153,9 @@ export class TempoClient {
   }
 
   /** TraceQL metrics over a range (e.g. `{...} | avg_over_time(span.x)`). */
-  async metricsQueryRange(q: string, range: TimeRange, step: string): Promise<unknown> {
+  async metricsQueryRange(q: string, range: TimeRange, step: string): Promise<MetricsSeries> {
     const qs = new URLSearchParams({ q, start: String(Math.floor(range.start)), end: String(Math.ceil(range.end)), step });
-    return this.getJson(`/api/metrics/query_range?${qs}`);
+    return this.getJson<MetricsSeries>(`/api/metrics/query_range?${qs}`);
   }
 
   async ready(): Promise<boolean> {

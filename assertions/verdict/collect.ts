@@ -1,6 +1,6 @@
 import { Spans } from '../../target-pipeline/semconv.ts';
 import { waitFor } from '../../stack/wait.ts';
-import { spansOf, type TempoClient, type TimeRange } from '../tempo/client.ts';
+import { spansOf, type OtlpTrace, type TempoClient, type TimeRange } from '../tempo/client.ts';
 import { readSamplerCounts, type SamplerCounts } from './collector-metrics.ts';
 
 /** Every pipeline trace has this root; searching for it lists a tenant's traces. */
@@ -65,25 +65,14 @@ export interface WholeTraces {
   split: { trace_id: string; full: number; kept: number }[];
 }
 
-const WHOLE_CONCURRENCY = 8;
-
 /**
  * Whether each kept trace holds every span tenant full holds: a tail sampler that
  * decides before a trace's last span arrives, or a topology that splits a trace across
  * samplers, stores fragments that still count as "kept".
  */
 export async function wholeTraces(full: TempoClient, kept: TempoClient, ids: string[]): Promise<WholeTraces> {
-  const split: WholeTraces['split'] = [];
-  const queue = [...ids];
-  const count = async (c: TempoClient, id: string) => {
-    const t = await c.traceById(id);
-    return t ? spansOf(t).length : 0;
-  };
-  await Promise.all(Array.from({ length: WHOLE_CONCURRENCY }, async () => {
-    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-      const [f, k] = await Promise.all([count(full, id), count(kept, id)]);
-      if (k < f) split.push({ trace_id: id, full: f, kept: k });
-    }
-  }));
+  const [f, k] = await Promise.all([full.tracesById(ids), kept.tracesById(ids)]);
+  const count = (t: OtlpTrace | undefined) => (t ? spansOf(t).length : 0);
+  const split = ids.map((id) => ({ trace_id: id, full: count(f.get(id)), kept: count(k.get(id)) })).filter((x) => x.kept < x.full);
   return { checked: ids.length, split };
 }

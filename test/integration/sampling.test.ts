@@ -13,7 +13,7 @@ import { runDoseResponse } from '../../assertions/sampling/dose-response.ts';
 import { PROBE, runLateSpanExperiment } from '../../assertions/sampling/late-spans.ts';
 import { runScaleOut } from '../../assertions/sampling/scale-out.ts';
 import { runSeedQueryPhase } from '../../assertions/sampling/seed-queries.ts';
-import { startTestbed, type RunningTestbed } from '../../assertions/sampling/testbed.ts';
+import { startTestbed, type RunningTestbed } from '../../assertions/scenario/testbed.ts';
 import { loadScenario } from '../../assertions/scenario/config.ts';
 import { testPipelinePorts } from './helpers/pipeline.ts';
 import { testStackConfig } from './helpers/stack.ts';

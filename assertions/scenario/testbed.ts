@@ -1,29 +1,35 @@
 /**
- * The lifecycle the sampling experiments share with a scenario run: the stack, the
- * pipeline with fault injection on and a fresh token, the cache primed; then the
- * experiment; then everything stopped, whatever happened.
+ * The lifecycle a scenario run and the sampling experiments share: the stack, the
+ * pipeline with fault injection on and a fresh token, the cache primed; then the run;
+ * then everything stopped, whatever happened.
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { AdminClient } from '../../faults/admin/client.ts';
 import type { StackConfig } from '../../stack/config.ts';
 import { stackProvider } from '../../stack/select.ts';
-import type { RunningStack } from '../../stack/provider.ts';
+import type { RunningStack, StackProvider } from '../../stack/provider.ts';
 import { launchPipeline, type PipelineServiceName, type RunningPipeline } from '../../target-pipeline/launch.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
-import { runK6Script, K6_THRESHOLDS_FAILED } from '../scenario/k6.ts';
-import { primePipeline } from '../scenario/prime.ts';
-import { HarnessError } from '../scenario/run.ts';
+import { HarnessError } from './errors.ts';
+import { runK6Script, K6_THRESHOLDS_FAILED, type K6Target } from './k6.ts';
+import { primePipeline } from './prime.ts';
 
 /** The k6 script of the experiments: load only, the faults set by the harness. */
 export const LOAD_SCRIPT = path.join(REPO_ROOT, 'scenarios/load-only.ts');
 
 export interface Testbed {
+  /** Which stack provider runs Tempo and the Collector. */
+  kind: StackProvider['kind'];
   stack: RunningStack;
   pipeline: RunningPipeline;
   admin: AdminClient;
   token: string;
   logDir: string;
+  /** Wall-clock time just before the stack started (the samplers count from there). */
+  startedAt: number;
+  /** stack_ready_ms, pipeline_ready_ms, prime_ms. */
+  timings: Record<string, number>;
 }
 
 export interface StackExtras {
@@ -35,6 +41,8 @@ export interface StackExtras {
 
 export interface TestbedOptions {
   stackConfig: StackConfig;
+  /** Where the stack provider (STACK) is read from; default process.env. */
+  providerEnv?: NodeJS.ProcessEnv;
   /** Environment for every pipeline service (ports...). */
   pipelineEnv?: Record<string, string>;
   /** Starts what the experiment adds to the stack (extra Collectors) before the pipeline. */
@@ -59,9 +67,18 @@ export async function startTestbed(opts: TestbedOptions): Promise<RunningTestbed
     await extras?.stop();
     await stack?.stop();
   };
+  const timings: Record<string, number> = {};
+  const startedAt = Date.now();
+  let t = performance.now();
+  const mark = (k: string) => {
+    timings[k] = Math.round(performance.now() - t);
+    t = performance.now();
+  };
   try {
-    log('starting Tempo and the Collector');
-    stack = await stackProvider().start(opts.stackConfig);
+    const provider = stackProvider(opts.providerEnv);
+    log(`starting Tempo and the Collector as ${provider.kind === 'local' ? 'local processes' : 'containers'} (run folder ${path.relative(REPO_ROOT, opts.stackConfig.runDir)})`);
+    stack = await provider.start(opts.stackConfig);
+    mark('stack_ready_ms');
     const token = randomBytes(18).toString('hex');
     extras = await opts.beforePipeline?.(stack, logDir);
     log('starting the pipeline');
@@ -69,10 +86,12 @@ export async function startTestbed(opts: TestbedOptions): Promise<RunningTestbed
       env: { HARNESS_OTLP_HTTP_URL: stack.endpoints.otlpHttpUrl, FAULT_INJECTION: 'on', FAULT_ADMIN_TOKEN: token, ...opts.pipelineEnv },
       serviceEnv: extras?.serviceEnv, logDir,
     });
+    mark('pipeline_ready_ms');
     const admin = new AdminClient(pipeline.adminUrl, token);
     await primePipeline(pipeline.gatewayUrl, opts.entities, pipeline.config.MODEL_NAME);
     await admin.reset();
-    return { stack, pipeline, admin, token, logDir, stop };
+    mark('prime_ms');
+    return { kind: provider.kind, stack, pipeline, admin, token, logDir, startedAt, timings, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -88,10 +107,17 @@ export async function withTestbed<T>(opts: TestbedOptions, body: (tb: Testbed) =
   }
 }
 
+/** Where k6 sends its load and its own metrics. */
+export function k6Target(tb: Testbed): K6Target {
+  return { gatewayUrl: tb.pipeline.gatewayUrl, adminUrl: tb.pipeline.adminUrl, token: tb.token, otlpHttpUrl: tb.stack.endpoints.otlpHttpUrl, runDir: tb.stack.config.runDir };
+}
+
+/** A k6 run that did not complete its load is a harness failure (thresholds are the verdict's business). */
+export function assertK6Ran(k6: { exitCode: number | null; logFile: string }): void {
+  if (k6.exitCode !== 0 && k6.exitCode !== K6_THRESHOLDS_FAILED) throw new HarnessError(`k6 failed (exit ${k6.exitCode}); see ${k6.logFile}`);
+}
+
 /** One k6 run of the load-only script at `rate` per second; `name` keeps its log apart. */
 export async function runLoad(tb: Testbed, load: { rate: number; duration_s: number }, name: string): Promise<void> {
-  const k6 = await runK6Script(LOAD_SCRIPT, { RATE: String(load.rate), DURATION_S: String(load.duration_s) }, {
-    gatewayUrl: tb.pipeline.gatewayUrl, adminUrl: tb.pipeline.adminUrl, token: tb.token, otlpHttpUrl: tb.stack.endpoints.otlpHttpUrl, runDir: tb.stack.config.runDir,
-  }, name);
-  if (k6.exitCode !== 0 && k6.exitCode !== K6_THRESHOLDS_FAILED) throw new HarnessError(`k6 failed (exit ${k6.exitCode}); see ${k6.logFile}`);
+  assertK6Ran(await runK6Script(LOAD_SCRIPT, { RATE: String(load.rate), DURATION_S: String(load.duration_s) }, k6Target(tb), name));
 }
