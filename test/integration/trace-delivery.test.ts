@@ -71,6 +71,15 @@ async function expectAllDelivered(ids: string[], timeoutMs: number): Promise<{ s
   return { spans: c.spans, ms: Math.round(performance.now() - t0) };
 }
 
+/** Starts `seconds` of baseline load and returns once five seconds of it are in the ledger (before the fault). */
+async function loadUnderway(name: string, seconds: number, before: string): Promise<{ cursor: number; k6: ReturnType<typeof startK6Load> }> {
+  const cursor = await ledger.ledgerHead();
+  const k6 = startK6Load(pipeline.gatewayUrl, BASELINE_RATE, seconds, stack.config.runDir, name);
+  await waitFor(async () => ((await ledger.ledgerAll(cursor)).length >= 5 * BASELINE_RATE ? true : undefined),
+    { what: `five seconds of load before ${before}`, timeoutMs: 30_000, abortIf: () => k6.deathReason() });
+  return { cursor, k6 };
+}
+
 describe('trace delivery', () => {
   it('should deliver every ledger trace with its complete span set at the baseline load', async () => {
     const cursor = await ledger.ledgerHead();
@@ -88,10 +97,7 @@ describe('trace delivery', () => {
     // Collector's sending queue and retries must deliver all of it once Tempo answers.
     const tempo = stack.process('tempo');
     expect(tempo?.pid, 'Tempo is running').toBeDefined();
-    const cursor = await ledger.ledgerHead();
-    const k6 = startK6Load(pipeline.gatewayUrl, BASELINE_RATE, 30, stack.config.runDir, 'tempo-frozen');
-    await waitFor(async () => ((await ledger.ledgerAll(cursor)).length >= 5 * BASELINE_RATE ? true : undefined),
-      { what: 'five seconds of load before the outage', timeoutMs: 30_000, abortIf: () => k6.deathReason() });
+    const { cursor, k6 } = await loadUnderway('tempo-frozen', 30, 'the outage');
     const before = await scrape(stack.endpoints.collectorTelemetryUrl);
     const down = Date.now();
     process.kill(tempo!.pid!, 'SIGSTOP');
@@ -116,10 +122,7 @@ describe('trace delivery', () => {
   });
 
   it('should lose no trace queued while Tempo is down for 15 s, and measure what its own shutdown drops', async () => {
-    const cursor = await ledger.ledgerHead();
-    const k6 = startK6Load(pipeline.gatewayUrl, BASELINE_RATE, 30, stack.config.runDir, 'tempo-outage');
-    await waitFor(async () => ((await ledger.ledgerAll(cursor)).length >= 5 * BASELINE_RATE ? true : undefined),
-      { what: 'five seconds of load before the outage', timeoutMs: 30_000, abortIf: () => k6.deathReason() });
+    const { cursor, k6 } = await loadUnderway('tempo-outage', 30, 'the outage');
     const down = Date.now();
     const stopped = await stack.stopComponent('tempo', TEMPO_OUTAGE_STOP_GRACE_MS);
     expect(stopped, 'Tempo was running').toBeDefined();
@@ -162,10 +165,7 @@ describe('trace delivery', () => {
   });
 
   it('should measure what a Collector restart loses, and lose nothing sent after it is back', async () => {
-    const cursor = await ledger.ledgerHead();
-    const k6 = startK6Load(pipeline.gatewayUrl, BASELINE_RATE, 20, stack.config.runDir, 'collector-restart');
-    await waitFor(async () => ((await ledger.ledgerAll(cursor)).length >= 5 * BASELINE_RATE ? true : undefined),
-      { what: 'five seconds of load before the restart', timeoutMs: 30_000, abortIf: () => k6.deathReason() });
+    const { cursor, k6 } = await loadUnderway('collector-restart', 20, 'the restart');
     const down = Date.now();
     await stack.stopComponent('otelcol');
     await stack.startComponent('otelcol');

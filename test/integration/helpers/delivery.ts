@@ -10,7 +10,6 @@ import { Attr, Spans } from '../../../target-pipeline/semconv.ts';
 
 /** Spans every successful request makes, whatever path it took. */
 export const ALWAYS = [Spans.pipelineRequest, Spans.inputValidation, Spans.featureExtraction, Spans.cacheLookup, Spans.batchAssembly, Spans.inference, Spans.postProcessing];
-const LOOKUP_CONCURRENCY = 8;
 
 /** Starts bench/load.ts (constant arrival rate, no faults) against a gateway; await `.exited`. */
 export function startK6Load(gatewayUrl: string, rate: number, durationS: number, runDir: string, label: string): ManagedProcess {
@@ -46,22 +45,18 @@ export interface Completeness {
 /** Looks every id up in the tenant (by id, a few at a time) and says what is missing. */
 export async function completeness(tenant: TempoClient, ids: string[]): Promise<Completeness> {
   const out: Completeness = { missing: [], incomplete: [], spans: 0 };
-  let next = 0;
-  const worker = async () => {
-    while (next < ids.length) {
-      const id = ids[next++]!;
-      const t = await tenant.traceById(id);
-      if (!t) {
-        out.missing.push(id);
-        continue;
-      }
-      const spans = spansOf(t);
-      out.spans += spans.length;
-      const lacks = missingSpans(spans);
-      if (lacks.length) out.incomplete.push({ id, lacks });
+  const traces = await tenant.tracesById(ids);
+  for (const id of ids) {
+    const t = traces.get(id);
+    if (!t) {
+      out.missing.push(id);
+      continue;
     }
-  };
-  await Promise.all(Array.from({ length: LOOKUP_CONCURRENCY }, worker));
+    const spans = spansOf(t);
+    out.spans += spans.length;
+    const lacks = missingSpans(spans);
+    if (lacks.length) out.incomplete.push({ id, lacks });
+  }
   return out;
 }
 
