@@ -13,7 +13,7 @@ import type { LedgerEntry } from '../../faults/ledger.ts';
 import { waitFor } from '../../stack/wait.ts';
 import { Attr, Metrics } from '../../target-pipeline/semconv.ts';
 import { HarnessError } from '../scenario/errors.ts';
-import { sumSamples, TempoClient, type TimeRange } from '../tempo/client.ts';
+import { sumSeries, TempoClient, type TimeRange } from '../tempo/client.ts';
 import { waitForAllTraces } from '../verdict/collect.ts';
 import { scrape, sumOf } from '../verdict/prom-text.ts';
 import type { DoseResponseConfig } from './config.ts';
@@ -83,7 +83,7 @@ export async function runDoseResponse(tb: Testbed, cfg: DoseResponseConfig, log:
     if (rate > 0) await tb.admin.enable('output-corruption', { rate, mode: cfg.mode, seed: cfg.seed + i });
     const cursor = await tb.admin.ledgerHead();
     const corruptedBefore = await corruptedSoFar();
-    // TraceQL metrics count spans in whole seconds: a step starts in a second of its own.
+    // Tempo's window is whole seconds: a step starts in a second of its own.
     await waitFor(() => (Math.floor(Date.now() / 1000) > Math.floor(lastActivity / 1000) ? true : undefined),
       { what: 'a second with no earlier request in it', timeoutMs: 2_000 });
     const start = Date.now();
@@ -104,9 +104,7 @@ export async function runDoseResponse(tb: Testbed, cfg: DoseResponseConfig, log:
       return a;
     }, { what: `step ${i + 1}'s validation-attempt observations in the Collector's Prometheus exporter`, timeoutMs: WAIT_MS });
     const tempo = await waitFor(async () => {
-      const [sum, count] = [sumSamples(await full.metricsQueryRange(TEMPO_SUM_QUERY, range, '1s')), sumSamples(await full.metricsQueryRange(TEMPO_COUNT_QUERY, range, '1s'))];
-      // Equal, not at least: while the live store hands a block over, Tempo can count a span
-      // twice for a moment (a clean-clone run read 127 spans for a step of 121 requests).
+      const [sum, count] = [sumSeries(await full.metricsQuery(TEMPO_SUM_QUERY, range)), sumSeries(await full.metricsQuery(TEMPO_COUNT_QUERY, range))];
       if (count !== reached) throw new Error(`TraceQL metrics count ${count} spans for the step's ${reached} requests`);
       return { sum, count };
     }, { what: `step ${i + 1}'s post-processing spans in Tempo's TraceQL metrics`, timeoutMs: WAIT_MS });

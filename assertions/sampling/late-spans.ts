@@ -21,6 +21,7 @@ import type { RunningStack } from '../../stack/provider.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 import { waitFor } from '../../stack/wait.ts';
 import { spansOf, TempoClient } from '../tempo/client.ts';
+import { newSpanId, pushSpans, type HandSpan } from '../tempo/otlp-push.ts';
 import { decidedBy } from '../verdict/collector-metrics.ts';
 import { scrape, sumOf } from '../verdict/prom-text.ts';
 import { probabilisticKeeps } from './probabilistic.ts';
@@ -75,35 +76,7 @@ function unsampledTraceId(): string {
   }
 }
 
-interface ProbeSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  error?: boolean;
-}
-
-async function sendSpans(otlpHttpUrl: string, spans: ProbeSpan[]): Promise<void> {
-  const now = BigInt(Date.now()) * 1_000_000n;
-  const body = {
-    resourceSpans: [{
-      resource: { attributes: [{ key: 'service.name', value: { stringValue: PROBE.service } }] },
-      scopeSpans: [{
-        scope: { name: 'harness.late-spans' },
-        spans: spans.map((s) => ({
-          traceId: s.traceId, spanId: s.spanId, ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}),
-          name: s.name, kind: 1,
-          startTimeUnixNano: String(now - 5_000_000n), endTimeUnixNano: String(now),
-          status: { code: s.error ? 2 : 1 },
-        })),
-      }],
-    }],
-  };
-  const res = await fetch(`${otlpHttpUrl}/v1/traces`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000),
-  });
-  if (!res.ok) throw new Error(`the experiment Collector refused spans: ${res.status} ${await res.text()}`);
-}
+const sendSpans = (otlpHttpUrl: string, spans: HandSpan[]) => pushSpans(otlpHttpUrl, { service: PROBE.service, scope: 'harness.late-spans' }, spans);
 
 export async function runLateSpanExperiment(stack: RunningStack, opts: LateSpanOptions): Promise<LateSpanResult> {
   const host = stack.config.host;
@@ -147,16 +120,16 @@ export async function runLateSpanExperiment(stack: RunningStack, opts: LateSpanO
       }, { what, timeoutMs: WAIT_MS });
 
     const traceId = unsampledTraceId();
-    const rootId = randomBytes(8).toString('hex');
-    const sent: ProbeSpan[] = [
+    const rootId = newSpanId();
+    const sent: HandSpan[] = [
       { traceId, spanId: rootId, name: PROBE.root, error: true },
-      { traceId, spanId: randomBytes(8).toString('hex'), parentSpanId: rootId, name: PROBE.child },
+      { traceId, spanId: newSpanId(), parentSpanId: rootId, name: PROBE.child },
     ];
     await sendSpans(otlpUrl, sent);
     await waitDecided(1, 'both samplers to decide the probe trace');
     await waitStored(traceId, 2, VARIANTS, 'the kept probe trace in both tenants');
 
-    const lateInMemory = { traceId, spanId: randomBytes(8).toString('hex'), parentSpanId: rootId, name: PROBE.lateInMemory };
+    const lateInMemory = { traceId, spanId: newSpanId(), parentSpanId: rootId, name: PROBE.lateInMemory };
     await sendSpans(otlpUrl, [lateInMemory]);
     sent.push(lateInMemory);
     await waitStored(traceId, 3, VARIANTS, 'the span that came late, while the trace was still in memory');
@@ -167,13 +140,13 @@ export async function runLateSpanExperiment(stack: RunningStack, opts: LateSpanO
     for (let sentFillers = 0; sentFillers < fillers;) {
       const chunk = Math.min(numTraces - 1, fillers - sentFillers);
       for (let i = 0; i < chunk; i++) {
-        await sendSpans(otlpUrl, [{ traceId: unsampledTraceId(), spanId: randomBytes(8).toString('hex'), name: PROBE.filler }]);
+        await sendSpans(otlpUrl, [{ traceId: unsampledTraceId(), spanId: newSpanId(), name: PROBE.filler }]);
       }
       sentFillers += chunk;
       await waitDecided(1 + sentFillers, 'both samplers to decide the filler traces');
     }
 
-    const lateAfterEviction = { traceId, spanId: randomBytes(8).toString('hex'), parentSpanId: rootId, name: PROBE.lateAfterEviction };
+    const lateAfterEviction = { traceId, spanId: newSpanId(), parentSpanId: rootId, name: PROBE.lateAfterEviction };
     await sendSpans(otlpUrl, [lateAfterEviction]);
     sent.push(lateAfterEviction);
     // The cached sampler forwards it at once; the other one makes a fresh decision on it.

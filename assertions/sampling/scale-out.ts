@@ -19,7 +19,7 @@ import { REPO_ROOT } from '../../stack/tools.ts';
 import { waitFor } from '../../stack/wait.ts';
 import { COLLECTOR_CONFIG } from '../../stack/local.ts';
 import type { PipelineServiceName } from '../../target-pipeline/launch.ts';
-import { spansOf, sumSamples, TempoClient, type OtlpTrace, type TimeRange } from '../tempo/client.ts';
+import { spansOf, sumSeries, TempoClient, type OtlpTrace, type TimeRange } from '../tempo/client.ts';
 import { scrape, sumOf, type PromSample } from '../verdict/prom-text.ts';
 import type { ScaleOutConfig } from './config.ts';
 import { runLoad, withTestbed } from '../scenario/testbed.ts';
@@ -93,7 +93,7 @@ const accepted = (s: PromSample[]) => sumOf(s, 'otelcol_receiver_accepted_spans'
 const sent = (s: PromSample[], exporter: string) => sumOf(s, 'otelcol_exporter_sent_spans', { exporter });
 
 async function spanCount(c: TempoClient, range: TimeRange): Promise<number> {
-  return sumSamples(await c.metricsQueryRange('{ } | count_over_time()', range, `${Math.max(1, Math.ceil((range.end - range.start) / 200))}s`));
+  return sumSeries(await c.metricsQuery('{ } | count_over_time()', range));
 }
 
 export async function runScaleOut(stackConfig: StackConfig, cfg: ScaleOutConfig, opts: {

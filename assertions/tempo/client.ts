@@ -54,13 +54,14 @@ export interface TimeRange {
 }
 
 /** What Tempo's TraceQL metrics API answers: one series per label set, a sample per step. */
+/** An instant TraceQL-metrics answer: one value per series over the whole window. */
 export interface MetricsSeries {
-  series?: { labels?: { key: string; value: Record<string, unknown> }[]; samples?: { timestampMs?: string; value?: number }[] }[];
+  series?: { labels?: { key: string; value: Record<string, unknown> }[]; value?: number }[];
 }
 
-/** Every sample of every series added up (a count or a sum over the whole range). */
-export function sumSamples(r: MetricsSeries): number {
-  return (r.series ?? []).flatMap((s) => s.samples ?? []).reduce((a, x) => a + (x.value ?? 0), 0);
+/** Every series' value added up (a count or a sum over the window). */
+export function sumSeries(r: MetricsSeries): number {
+  return (r.series ?? []).reduce((a, s) => a + (s.value ?? 0), 0);
 }
 
 export class TempoClient {
@@ -153,9 +154,16 @@ export class TempoClient {
   }
 
   /** TraceQL metrics over a range (e.g. `{...} | avg_over_time(span.x)`). */
-  async metricsQueryRange(q: string, range: TimeRange, step: string): Promise<MetricsSeries> {
-    const qs = new URLSearchParams({ q, start: String(Math.floor(range.start)), end: String(Math.ceil(range.end)), step });
-    return this.getJson<MetricsSeries>(`/api/metrics/query_range?${qs}`);
+  /**
+   * A TraceQL metrics query over spans that start in [range.start, range.end), as one
+   * value per series. Instant, not query_range: Tempo labels each range sample with the
+   * end of its interval, so a range query's first sample counts the step *before* start
+   * (measured: a 1 s step from a load's first second counted the priming requests of
+   * the second before it).
+   */
+  async metricsQuery(q: string, range: TimeRange): Promise<MetricsSeries> {
+    const qs = new URLSearchParams({ q, start: String(Math.floor(range.start)), end: String(Math.ceil(range.end)) });
+    return this.getJson<MetricsSeries>(`/api/metrics/query?${qs}`);
   }
 
   async ready(): Promise<boolean> {

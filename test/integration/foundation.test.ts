@@ -4,9 +4,11 @@
  * exactly when the seed's tail-sampling policies say so?
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { probabilisticKeeps } from '../../assertions/sampling/probabilistic.ts';
-import { spansOf, TempoClient, type TimeRange } from '../../assertions/tempo/client.ts';
+import { spansOf, sumSeries, TempoClient, type TimeRange } from '../../assertions/tempo/client.ts';
+import { newSpanId, pushSpans } from '../../assertions/tempo/otlp-push.ts';
 import type { LocalRunningStack } from '../../stack/local.ts';
 import { isPortFree } from '../../stack/ports.ts';
 import type { ManagedProcess } from '../../stack/process.ts';
@@ -96,6 +98,24 @@ describe('walking skeleton', () => {
     const keptFast = fast.filter((id) => kept.has(id));
     expect(new Set(keptFast)).toEqual(expectedFast);
     expect(keptFast.length / fast.length).toBeLessThan(0.2);
+  });
+
+  it('should count with TraceQL metrics exactly the spans that start inside the window, not those of the second before it', async () => {
+    // One span 0.4 s before the window, two inside, one just after: the regression a
+    // query_range reading showed (its first sample covers the step before start).
+    const service = `harness.window-probe-${randomBytes(4).toString('hex')}`;
+    const s = BigInt(Math.floor(Date.now() / 1000) - 20) * 1_000_000_000n;
+    const at = [s - 400_000_000n, s + 100_000_000n, s + 900_000_000n, s + 1_050_000_000n];
+    await pushSpans(stack.endpoints.otlpHttpUrl, { service, scope: 'harness.foundation' },
+      at.map((t) => ({ traceId: randomBytes(16).toString('hex'), spanId: newSpanId(), name: 'probe', startNs: t, endNs: t + 1_000_000n })));
+    const q = `{ resource.service.name = "${service}" } | count_over_time()`;
+    const window: TimeRange = { start: Number(s / 1_000_000_000n), end: Number(s / 1_000_000_000n) + 1 };
+    await waitFor(async () => {
+      const n = sumSeries(await full.metricsQuery(q, { start: window.start - 5, end: window.end + 5 }));
+      if (n < at.length) throw new Error(`${n} of ${at.length} probe spans counted`);
+      return true;
+    }, { what: 'the four probe spans in TraceQL metrics', timeoutMs: TRACE_WAIT_MS });
+    expect(sumSeries(await full.metricsQuery(q, window))).toBe(2);
   });
 
   it('should free every port when the stack stops', async () => {
