@@ -31,6 +31,30 @@ export interface ExitInfo {
 const live = new Set<ManagedProcess>();
 
 /**
+ * A harness killed outright (SIGKILL, the OOM killer) runs no exit handler, and Linux
+ * hands its children to init instead of stopping them: Tempo and the Collector would
+ * hold their ports until someone found them. util-linux's setpriv asks the kernel to
+ * SIGKILL the child when its parent dies (PR_SET_PDEATHSIG), then execs the command in
+ * the same pid. SIGKILL rather than SIGTERM: nobody is left to read what a graceful stop
+ * would flush, and a graceful stop can hang. Where setpriv is missing, the exit handlers
+ * below are all there is.
+ */
+export const PDEATHSIG_WRAPPER: string | undefined = findOnPath('setpriv');
+
+function findOnPath(cmd: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    const file = path.join(dir, cmd);
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/**
  * A child process in its own process group, with its output in a log file. Stopping it
  * signals the whole group, so helpers it started (workers, shells) go with it.
  */
@@ -59,7 +83,10 @@ export class ManagedProcess {
     // process wrote starts here.
     this.logStart = fs.existsSync(this.logFile) ? fs.statSync(this.logFile).size : 0;
     const log = fs.openSync(this.logFile, 'a');
-    this.child = spawn(spec.command, spec.args, {
+    const [command, args] = !this.keepAfterExit && PDEATHSIG_WRAPPER
+      ? [PDEATHSIG_WRAPPER, ['--pdeathsig', 'KILL', '--', spec.command, ...spec.args]]
+      : [spec.command, spec.args];
+    this.child = spawn(command, args, {
       cwd: spec.cwd,
       env: spec.env ?? process.env,
       stdio: ['ignore', log, log],

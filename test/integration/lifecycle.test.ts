@@ -1,6 +1,7 @@
 /**
  * The stack's lifecycle guarantees: a taken port is named before anything starts, and
- * Ctrl-C in the middle of a scenario leaves no process behind and every port free.
+ * Ctrl-C in the middle of a scenario, or a SIGKILL of the runner itself, leaves no
+ * process behind and every port free.
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -8,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalStackProvider } from '../../stack/local.ts';
 import { isPortFree } from '../../stack/ports.ts';
-import { isAlive, ManagedProcess } from '../../stack/process.ts';
+import { isAlive, ManagedProcess, PDEATHSIG_WRAPPER } from '../../stack/process.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 import { waitFor } from '../../stack/wait.ts';
 import { testPipelinePorts } from './helpers/pipeline.ts';
@@ -92,5 +93,31 @@ describe('stack lifecycle', () => {
     const left = processesWithEnv(`HARNESS_RUN_DIR=${runDir}`);
     console.log(`[no-orphans] scenario baseline interrupted with SIGINT (exit ${exit.code}): ${left.length} processes of the run left, 0 of ${ports.length} ports still bound`);
     expect(left).toEqual([]);
+  });
+
+  // Without setpriv, a harness killed outright leaves its children to init: the skip says so.
+  it.skipIf(!PDEATHSIG_WRAPPER)('should leave no process behind when the scenario runner itself is killed with SIGKILL (skipped where util-linux setpriv is missing)', async () => {
+    const runDir = fs.mkdtempSync(path.join(process.env.HARNESS_TEST_RUN_ROOT ?? '/tmp', 'harness-sigkill-'));
+    const runner = ManagedProcess.start({
+      name: 'scenario-runner', command: process.execPath, args: [path.join(REPO_ROOT, 'assertions/run-scenario.ts'), 'baseline', '--short'],
+      env: { ...process.env, HARNESS_PORT_OFFSET: String(TEST_PORT_OFFSET), HARNESS_RUN_DIR: runDir, ...testPipelinePorts() },
+      cwd: REPO_ROOT, logDir: runDir,
+    });
+    await waitFor(() => (fs.existsSync(path.join(runDir, 'logs', 'k6.log')) ? true : undefined),
+      { what: 'the scenario to start k6', timeoutMs: 180_000, abortIf: () => runner.deathReason() });
+    const before = processesWithEnv(`HARNESS_RUN_DIR=${runDir}`);
+    // The runner alone, not its group: no handler of its own may run.
+    process.kill(runner.pid!, 'SIGKILL');
+    expect((await runner.exited).signal).toBe('SIGKILL');
+    const ports = Object.values(testStackConfig().ports).concat(Object.values(testPipelinePorts()).map(Number));
+    const left = await waitFor(async () => {
+      const l = processesWithEnv(`HARNESS_RUN_DIR=${runDir}`);
+      const busy: number[] = [];
+      for (const p of ports) if (!(await isPortFree('127.0.0.1', p))) busy.push(p);
+      if (l.length || busy.length) throw new Error(`${l.length} processes left (${l[0] ?? ''}), ports ${busy.join(', ')} bound`);
+      return l;
+    }, { what: 'the killed runner\'s children to be gone', timeoutMs: 15_000 });
+    console.log(`[no-orphans] scenario runner killed with SIGKILL while ${before.length} processes of its run were up: ${left.length} left, every port free`);
+    expect(before.length).toBeGreaterThanOrEqual(6);
   });
 });
