@@ -5,40 +5,26 @@
  * service may crash, and a valid request right after must still succeed.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalRunningStack } from '../../stack/local.ts';
-import type { RunningPipeline } from '../../target-pipeline/launch.ts';
-import { admin, predictBody, startTestPipeline, TEST_ADMIN_TOKEN } from './helpers/pipeline.ts';
+import { describe, expect, it } from 'vitest';
+import { admin, predictBody, TEST_ADMIN_TOKEN, useTestRig } from './helpers/pipeline.ts';
 import { malformedAdmin, malformedPredict, oddUnicode, type AdminCase } from './helpers/malformed.ts';
-import { startTestStack } from './helpers/stack.ts';
 
 const PREDICT_RUNS = 600;
 const ADMIN_RUNS = 400;
 const SEED = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
 
-let stack: LocalRunningStack;
-let pipeline: RunningPipeline;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  pipeline = await startTestPipeline(stack);
-});
-
-afterAll(async () => {
-  await pipeline?.stop();
-  await stack?.stop();
-});
+const rig = useTestRig();
 
 type Tally = Map<string, number>;
 const count = (t: Tally, k: string) => t.set(k, (t.get(k) ?? 0) + 1);
 const show = (t: Tally) => [...t].sort().map(([k, n]) => `${k}: ${n}`).join(', ');
 
 function expectAllAlive(): void {
-  for (const [name, p] of pipeline.processes) expect(p.deathReason(), `${name} crashed`).toBeUndefined();
+  for (const [name, p] of rig.pipeline.processes) expect(p.deathReason(), `${name} crashed`).toBeUndefined();
 }
 
 async function validPredict(): Promise<number> {
-  const res = await fetch(`${pipeline.gatewayUrl}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(predictBody()) });
+  const res = await fetch(`${rig.pipeline.gatewayUrl}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(predictBody()) });
   await res.arrayBuffer();
   return res.status;
 }
@@ -48,7 +34,7 @@ describe('bad input', () => {
     const statuses: Tally = new Map();
     const kinds: Tally = new Map();
     await fc.assert(fc.asyncProperty(malformedPredict, async (c) => {
-      const res = await fetch(`${pipeline.gatewayUrl}/predict`, { method: 'POST', headers: { 'content-type': c.contentType }, body: c.body });
+      const res = await fetch(`${rig.pipeline.gatewayUrl}/predict`, { method: 'POST', headers: { 'content-type': c.contentType }, body: c.body });
       const json = (await res.json().catch(() => ({}))) as { error?: unknown };
       count(statuses, String(res.status));
       count(kinds, c.kind);
@@ -65,7 +51,7 @@ describe('bad input', () => {
 
   it('should serve valid requests whose free-text fields hold odd Unicode', async () => {
     await fc.assert(fc.asyncProperty(oddUnicode, oddUnicode, async (input, client) => {
-      const res = await fetch(`${pipeline.gatewayUrl}/predict`, {
+      const res = await fetch(`${rig.pipeline.gatewayUrl}/predict`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
         body: JSON.stringify(predictBody({ input: input.slice(0, 4000), client_id: client.slice(0, 128) })),
       });
@@ -80,7 +66,7 @@ describe('bad input', () => {
     const kinds: Tally = new Map();
     await fc.assert(fc.asyncProperty(malformedAdmin, async (c: AdminCase) => {
       const token = c.token === 'none' ? undefined : c.token === 'bad' ? 'not-the-token-0123456789' : TEST_ADMIN_TOKEN;
-      const res = await fetch(`${pipeline.adminUrl}${c.path}`, {
+      const res = await fetch(`${rig.pipeline.adminUrl}${c.path}`, {
         method: c.method,
         headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
         body: c.body,
@@ -98,10 +84,10 @@ describe('bad input', () => {
       }
     }), { numRuns: ADMIN_RUNS, seed: SEED });
     expectAllAlive();
-    const { json } = await admin(pipeline, 'GET', '/faults');
+    const { json } = await admin(rig.pipeline, 'GET', '/faults');
     expect(json.faults.filter((f: { enabled: boolean }) => f.enabled).map((f: { name: string }) => f.name), 'a bad call enabled a fault').toEqual([]);
-    expect((await admin(pipeline, 'PUT', '/faults/tokenizer-reload', { every_n: 2 })).status).toBe(200);
-    expect((await admin(pipeline, 'DELETE', '/faults')).status).toBe(200);
+    expect((await admin(rig.pipeline, 'PUT', '/faults/tokenizer-reload', { every_n: 2 })).status).toBe(200);
+    expect((await admin(rig.pipeline, 'DELETE', '/faults')).status).toBe(200);
     expect(await validPredict()).toBe(200);
     const total = [...statuses.values()].reduce((a, b) => a + b, 0);
     console.log(`[bad-input] admin: ${total} malformed calls (seed ${SEED}), statuses {${show(statuses)}}, kinds {${show(kinds)}}; valid calls after: 200`);

@@ -3,15 +3,12 @@
  * natural signal in their traces, and the unaffected ones not? And does DELETE /faults
  * bring latency back to the baseline?
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerEntry } from '../../faults/ledger.ts';
-import { attrsToRecord, spansOf, TempoClient, type OtlpSpan } from '../../assertions/tempo/client.ts';
-import type { LocalRunningStack } from '../../stack/local.ts';
+import { attrsToRecord, spansOf, type OtlpSpan } from '../../assertions/tempo/client.ts';
 import { waitFor } from '../../stack/wait.ts';
-import type { RunningPipeline } from '../../target-pipeline/launch.ts';
 import { Attr, Events, Spans } from '../../target-pipeline/semconv.ts';
-import { admin, predictBody, startTestPipeline } from './helpers/pipeline.ts';
-import { startTestStack } from './helpers/stack.ts';
+import { admin, predictBody, useTestRig } from './helpers/pipeline.ts';
 
 const ENTITIES = 40;
 const REQUIRED_SPANS = [Spans.pipelineRequest, Spans.inputValidation, Spans.featureExtraction, Spans.cacheLookup, Spans.batchAssembly, Spans.inference, Spans.postProcessing];
@@ -21,20 +18,18 @@ const RESET_ROUNDS = 30;
 const ROUND_SAMPLE = 8;
 const SETTLE_REQUESTS = 2;
 
-let stack: LocalRunningStack;
-let pipeline: RunningPipeline;
-let full: TempoClient;
+const rig = useTestRig();
 
 const entity = (i: number) => `user-${String(i % ENTITIES).padStart(6, '0')}`;
 
 async function send(n: number, concurrency = 1, offset = 0): Promise<LedgerEntry[]> {
-  const before = (await admin(pipeline, 'GET', '/ledger?after=0&limit=10000')).json;
+  const before = (await admin(rig.pipeline, 'GET', '/ledger?after=0&limit=10000')).json;
   const cursor = before.entries.at(-1)?.seq ?? 0;
   let next = 0;
   const worker = async () => {
     while (next < n) {
       const i = next++;
-      const res = await fetch(`${pipeline.gatewayUrl}/predict`, {
+      const res = await fetch(`${rig.pipeline.gatewayUrl}/predict`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
         body: JSON.stringify(predictBody({ feature_ids: [entity(i + offset)] })),
       });
@@ -43,12 +38,12 @@ async function send(n: number, concurrency = 1, offset = 0): Promise<LedgerEntry
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return (await admin(pipeline, 'GET', `/ledger?after=${cursor}&limit=10000`)).json.entries;
+  return (await admin(rig.pipeline, 'GET', `/ledger?after=${cursor}&limit=10000`)).json.entries;
 }
 
 async function spansFor(e: LedgerEntry): Promise<(OtlpSpan & { serviceName: string })[]> {
   return waitFor(async () => {
-    const t = await full.traceById(e.trace_id);
+    const t = await rig.full.traceById(e.trace_id);
     const spans = t ? spansOf(t) : [];
     // Each service exports on its own schedule: wait for every service's spans.
     return REQUIRED_SPANS.every((n) => spans.some((s) => s.name === n)) ? spans : undefined;
@@ -59,7 +54,7 @@ const attr = (spans: OtlpSpan[], name: string, key: string) => attrsToRecord(spa
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function prime(): Promise<void> {
-  const res = await fetch(`${pipeline.gatewayUrl}/predict`, {
+  const res = await fetch(`${rig.pipeline.gatewayUrl}/predict`, {
     method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify(predictBody({ feature_ids: Array.from({ length: 32 }, (_, i) => entity(i)) })),
   });
@@ -68,25 +63,17 @@ async function prime(): Promise<void> {
 }
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  pipeline = await startTestPipeline(stack);
-  full = new TempoClient(stack.endpoints.tempoUrl, 'full');
   await prime();
   await send(WARM_REQUESTS); // JIT and caches warm before anything is measured
 });
 
-afterAll(async () => {
-  await pipeline?.stop();
-  await stack?.stop();
-});
-
 describe('each fault shows its natural signal on the affected requests only', () => {
   it('cache-eviction: affected requests fall back to the store (db_fallback, cache misses); others hit the cache', async () => {
-    const on = await admin(pipeline, 'PUT', '/faults/cache-eviction', { mode: 'fraction', fraction: 0.5, seed: 7 });
+    const on = await admin(rig.pipeline, 'PUT', '/faults/cache-eviction', { mode: 'fraction', fraction: 0.5, seed: 7 });
     expect(on.status).toBe(200);
     expect(on.json.counters.entries_evicted).toBeGreaterThan(0);
     const entries = await send(24);
-    await admin(pipeline, 'DELETE', '/faults');
+    await admin(rig.pipeline, 'DELETE', '/faults');
     const hit = entries.filter((e) => e.faults.includes('cache-eviction'));
     expect(hit.length).toBeGreaterThan(0);
     expect(hit.length).toBeLessThan(entries.length);
@@ -100,11 +87,11 @@ describe('each fault shows its natural signal on the affected requests only', ()
 
   it('gpu-starvation: queued requests wait longer than their forward pass; requests before it did not', async () => {
     const before = await send(6);
-    const on = await admin(pipeline, 'PUT', '/faults/gpu-starvation', { slots: 1, competing_jobs: 2, competing_batch_size: 8, competing_seq_len: 64 });
+    const on = await admin(rig.pipeline, 'PUT', '/faults/gpu-starvation', { slots: 1, competing_jobs: 2, competing_batch_size: 8, competing_seq_len: 64 });
     expect(on.status).toBe(200);
     const entries = await send(16, 2);
-    const status = await admin(pipeline, 'GET', '/faults');
-    await admin(pipeline, 'DELETE', '/faults');
+    const status = await admin(rig.pipeline, 'GET', '/faults');
+    await admin(rig.pipeline, 'DELETE', '/faults');
     expect(status.json.faults.find((f: { name: string }) => f.name === 'gpu-starvation').counters.competing_batches).toBeGreaterThan(0);
     const hit = entries.filter((e) => e.faults.includes('gpu-starvation'));
     expect(hit.length).toBeGreaterThan(entries.length / 2);
@@ -117,9 +104,9 @@ describe('each fault shows its natural signal on the affected requests only', ()
   });
 
   it('output-corruption: corrupted requests need >= 2 validation attempts, with failure events, and still answer 200', async () => {
-    expect((await admin(pipeline, 'PUT', '/faults/output-corruption', { rate: 0.5, seed: 3 })).status).toBe(200);
+    expect((await admin(rig.pipeline, 'PUT', '/faults/output-corruption', { rate: 0.5, seed: 3 })).status).toBe(200);
     const entries = await send(20);
-    await admin(pipeline, 'DELETE', '/faults');
+    await admin(rig.pipeline, 'DELETE', '/faults');
     expect(entries.every((e) => e.status === 200)).toBe(true);
     const hit = entries.filter((e) => e.faults.includes('output-corruption'));
     expect(hit.length).toBeGreaterThan(0);
@@ -133,10 +120,10 @@ describe('each fault shows its natural signal on the affected requests only', ()
   });
 
   it('tokenizer-reload: exactly the requests that rebuilt the tokenizer carry a tokenizer_init span', async () => {
-    expect((await admin(pipeline, 'PUT', '/faults/tokenizer-reload', { every_n: 3 })).status).toBe(200);
+    expect((await admin(rig.pipeline, 'PUT', '/faults/tokenizer-reload', { every_n: 3 })).status).toBe(200);
     const entries = await send(15);
-    const status = await admin(pipeline, 'GET', '/faults');
-    await admin(pipeline, 'DELETE', '/faults');
+    const status = await admin(rig.pipeline, 'GET', '/faults');
+    await admin(rig.pipeline, 'DELETE', '/faults');
     expect(entries.filter((e) => e.faults.includes('tokenizer-reload'))).toHaveLength(5);
     expect(status.json.faults.find((f: { name: string }) => f.name === 'tokenizer-reload').counters.rebuilds).toBeGreaterThanOrEqual(5);
     for (const e of entries) {
@@ -155,17 +142,17 @@ describe('admin API through the running pipeline', () => {
       ['tokenizer-reload', { every_n: 'often' }, 'every_n', /integer from 0 to/],
     ];
     for (const [fault, knobs, field, msg] of cases) {
-      const r = await admin(pipeline, 'PUT', `/faults/${fault}`, knobs);
+      const r = await admin(rig.pipeline, 'PUT', `/faults/${fault}`, knobs);
       expect(r.status, fault).toBe(400);
       expect(r.json.field).toBe(field);
       expect(r.json.error).toMatch(msg);
     }
-    const status = await admin(pipeline, 'GET', '/faults');
+    const status = await admin(rig.pipeline, 'GET', '/faults');
     expect(status.json.faults.every((f: { enabled: boolean }) => !f.enabled)).toBe(true);
   });
 
   it('should refuse a request without the token', async () => {
-    expect((await admin(pipeline, 'GET', '/faults', undefined, '')).status).toBe(401);
+    expect((await admin(rig.pipeline, 'GET', '/faults', undefined, '')).status).toBe(401);
   });
 });
 
@@ -181,10 +168,10 @@ describe('reset', () => {
     const after: number[] = [];
     for (let round = 0; round < RESET_ROUNDS; round++) {
       before.push(...(await send(ROUND_SAMPLE)).map((e) => e.latency_ms));
-      await admin(pipeline, 'PUT', '/faults/gpu-starvation', { slots: 1, competing_jobs: 2, competing_batch_size: 8, competing_seq_len: 64 });
-      await admin(pipeline, 'PUT', '/faults/tokenizer-reload', { every_n: 1 });
+      await admin(rig.pipeline, 'PUT', '/faults/gpu-starvation', { slots: 1, competing_jobs: 2, competing_batch_size: 8, competing_seq_len: 64 });
+      await admin(rig.pipeline, 'PUT', '/faults/tokenizer-reload', { every_n: 1 });
       during.push(...(await send(2)).map((e) => e.latency_ms));
-      expect((await admin(pipeline, 'DELETE', '/faults')).status).toBe(200);
+      expect((await admin(rig.pipeline, 'DELETE', '/faults')).status).toBe(200);
       // A competing batch still finishing and the garbage of rebuilt tokenizers are the
       // faults' aftermath, not their lasting effect: a couple of requests let them pass.
       await send(SETTLE_REQUESTS);

@@ -7,18 +7,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spansOf, TempoClient } from '../../assertions/tempo/client.ts';
-import type { LocalRunningStack } from '../../stack/local.ts';
+import { describe, expect, it } from 'vitest';
+import { spansOf } from '../../assertions/tempo/client.ts';
 import { ManagedProcess } from '../../stack/process.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 import { waitFor } from '../../stack/wait.ts';
-import { LISTENING_LINE, SERVICES, type PipelineServiceName, type RunningPipeline } from '../../target-pipeline/launch.ts';
+import { LISTENING_LINE, SERVICES, type PipelineServiceName } from '../../target-pipeline/launch.ts';
 import { Services } from '../../target-pipeline/semconv.ts';
 import { traceIdFromTraceResponse } from '../../target-pipeline/telemetry/http.ts';
 import { missingSpans } from './helpers/delivery.ts';
-import { admin, predictBody, startTestPipeline, testPipelineEnv } from './helpers/pipeline.ts';
-import { startTestStack } from './helpers/stack.ts';
+import { admin, predictBody, testPipelineEnv, useTestRig } from './helpers/pipeline.ts';
 
 const CLIENTS = 8;
 const SERVICE_NAME: Record<PipelineServiceName, string> = {
@@ -26,20 +24,7 @@ const SERVICE_NAME: Record<PipelineServiceName, string> = {
 };
 const DRAIN_LINE = /SIGTERM, draining (\d+) in-flight request/;
 
-let stack: LocalRunningStack;
-let pipeline: RunningPipeline;
-let full: TempoClient;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  pipeline = await startTestPipeline(stack);
-  full = new TempoClient(stack.endpoints.tempoUrl, 'full');
-});
-
-afterAll(async () => {
-  await pipeline?.stop();
-  await stack?.stop();
-});
+const rig = useTestRig();
 
 interface Outcome { status: number; traceId?: string; error?: string; code?: string }
 
@@ -50,7 +35,7 @@ function load(): { results: Outcome[]; stop: () => Promise<void> } {
   const client = async (c: number) => {
     for (let i = 0; !stopping; i++) {
       try {
-        const res = await fetch(`${pipeline.gatewayUrl}/predict`, {
+        const res = await fetch(`${rig.pipeline.gatewayUrl}/predict`, {
           method: 'POST', headers: { 'content-type': 'application/json' },
           body: JSON.stringify(predictBody({ feature_ids: [`user-${String((c * 31 + i) % 100).padStart(6, '0')}`] })),
         });
@@ -69,13 +54,13 @@ function load(): { results: Outcome[]; stop: () => Promise<void> } {
 async function restart(name: PipelineServiceName): Promise<void> {
   const s = SERVICES.find((x) => x.name === name)!;
   // The log file is appended to: only a LISTENING line after this start counts.
-  const logFile = path.join(stack.config.runDir, 'logs', `${name}.log`);
+  const logFile = path.join(rig.stack.config.runDir, 'logs', `${name}.log`);
   const from = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
   const proc = ManagedProcess.start({
     name, command: process.execPath, args: [path.join(REPO_ROOT, s.script)],
-    env: { ...process.env, ...testPipelineEnv(stack) }, cwd: REPO_ROOT, logDir: path.join(stack.config.runDir, 'logs'),
+    env: { ...process.env, ...testPipelineEnv(rig.stack) }, cwd: REPO_ROOT, logDir: path.join(rig.stack.config.runDir, 'logs'),
   });
-  pipeline.processes.set(name, proc);
+  rig.pipeline.processes.set(name, proc);
   await waitFor(() => (LISTENING_LINE.test(fs.readFileSync(proc.logFile, 'utf8').slice(from)) ? true : undefined),
     { what: `${name} to listen again`, timeoutMs: 120_000, abortIf: () => proc.deathReason() });
 }
@@ -83,8 +68,8 @@ async function restart(name: PipelineServiceName): Promise<void> {
 describe('graceful shutdown under load', () => {
   for (const name of ['feature-extractor', 'post-processor', 'inference', 'gateway'] as const) {
     it(`should finish every request in flight at the ${name} when it gets SIGTERM, and deliver their spans`, async () => {
-      expect((await admin(pipeline, 'PUT', '/faults/gpu-starvation', { slots: 1 })).status).toBe(200);
-      const proc = pipeline.processes.get(name)!;
+      expect((await admin(rig.pipeline, 'PUT', '/faults/gpu-starvation', { slots: 1 })).status).toBe(200);
+      const proc = rig.pipeline.processes.get(name)!;
       const logStart = fs.readFileSync(proc.logFile, 'utf8').length;
       const l = load();
       await waitFor(() => (l.results.length >= 3 * CLIENTS ? true : undefined), { what: 'the load to be running', timeoutMs: 60_000 });
@@ -96,7 +81,7 @@ describe('graceful shutdown under load', () => {
       const log = fs.readFileSync(proc.logFile, 'utf8').slice(logStart);
       const inFlight = Number(DRAIN_LINE.exec(log)?.[1] ?? NaN);
       await restart(name);
-      if (name !== 'gateway') await admin(pipeline, 'DELETE', '/faults');
+      if (name !== 'gateway') await admin(rig.pipeline, 'DELETE', '/faults');
 
       expect(exit, `${name} log:\n${log.slice(-2000)}`).toEqual({ code: 0, signal: null });
       expect(inFlight, 'the drain line').toBeGreaterThanOrEqual(0);
@@ -119,7 +104,7 @@ describe('graceful shutdown under load', () => {
       const t = BigInt(sigtermAt) * 1_000_000n;
       for (const r of ok) {
         const spans = await waitFor(async () => {
-          const tr = await full.traceById(r.traceId!);
+          const tr = await rig.full.traceById(r.traceId!);
           const s = tr ? spansOf(tr) : [];
           return s.length && missingSpans(s).length === 0 ? s : undefined;
         }, { what: `trace ${r.traceId} whole in tenant full`, timeoutMs: 60_000 });

@@ -3,46 +3,30 @@
  * become one trace in Tempo with every span of the contract, the right parent-child
  * structure across the services, and the contract's resource attributes?
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spansOf, TempoClient, type OtlpSpan } from '../../assertions/tempo/client.ts';
-import type { LocalRunningStack } from '../../stack/local.ts';
+import { describe, expect, it } from 'vitest';
+import { spansOf, type OtlpSpan } from '../../assertions/tempo/client.ts';
 import { waitFor } from '../../stack/wait.ts';
-import type { RunningPipeline } from '../../target-pipeline/launch.ts';
 import { Attr, Events, ResourceAttr, Services, Spans } from '../../target-pipeline/semconv.ts';
 import { traceIdFromTraceResponse } from '../../target-pipeline/telemetry/http.ts';
-import { admin, predictBody, startTestPipeline } from './helpers/pipeline.ts';
-import { startTestStack } from './helpers/stack.ts';
+import { admin, predictBody, useTestRig } from './helpers/pipeline.ts';
 
-let stack: LocalRunningStack;
-let pipeline: RunningPipeline;
-let full: TempoClient;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  pipeline = await startTestPipeline(stack);
-  full = new TempoClient(stack.endpoints.tempoUrl, 'full');
-});
-
-afterAll(async () => {
-  await pipeline?.stop();
-  await stack?.stop();
-});
+const rig = useTestRig();
 
 async function predict(body: unknown): Promise<{ status: number; json: any; traceId: string | undefined }> {
-  const res = await fetch(`${pipeline.gatewayUrl}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${rig.pipeline.gatewayUrl}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, json: await res.json(), traceId: traceIdFromTraceResponse(res.headers.get('traceresponse')) };
 }
 
 describe('one request, one trace', () => {
   it('should carry every contract span across the four services when the request touches every path', async () => {
     // A fresh entity (db_fallback), an unknown one (unavailable event), and a tokenizer rebuild.
-    expect((await admin(pipeline, 'PUT', '/faults/tokenizer-reload', { every_n: 1 })).status).toBe(200);
+    expect((await admin(rig.pipeline, 'PUT', '/faults/tokenizer-reload', { every_n: 1 })).status).toBe(200);
     const r = await predict(predictBody({ feature_ids: ['user-000777', 'ghost-000001'] }));
-    await admin(pipeline, 'DELETE', '/faults');
+    await admin(rig.pipeline, 'DELETE', '/faults');
     expect(r.status, JSON.stringify(r.json)).toBe(200);
     expect(r.json.result.label).toBeTypeOf('string');
     const trace = await waitFor(async () => {
-      const t = await full.traceById(r.traceId!);
+      const t = await rig.full.traceById(r.traceId!);
       return t && spansOf(t).length >= 9 ? t : undefined;
     }, { what: `trace ${r.traceId} with all its spans in tenant full`, timeoutMs: 60_000 });
 
@@ -96,7 +80,7 @@ describe('one request, one trace', () => {
     const r = await predict(predictBody({ feature_ids: 'user-000001' as unknown as string[] }));
     expect(r.status).toBe(400);
     expect(r.json.error).toMatch(/feature_ids/);
-    const trace = await waitFor(() => full.traceById(r.traceId!), { what: `trace ${r.traceId}`, timeoutMs: 60_000 });
+    const trace = await waitFor(() => rig.full.traceById(r.traceId!), { what: `trace ${r.traceId}`, timeoutMs: 60_000 });
     const v = spansOf(trace).find((s) => s.name === Spans.inputValidation);
     expect(v?.status?.code === 2 || v?.status?.code === 'STATUS_CODE_ERROR').toBe(true);
     // And the next valid request is unaffected.

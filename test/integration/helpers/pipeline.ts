@@ -1,9 +1,13 @@
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { TempoClient } from '../../../assertions/tempo/client.ts';
+import { AdminClient } from '../../../faults/admin/client.ts';
+import type { LocalRunningStack } from '../../../stack/local.ts';
 import { pipelinePorts } from '../../../target-pipeline/config.ts';
 import { launchPipeline, type RunningPipeline } from '../../../target-pipeline/launch.ts';
 import type { RunningStack } from '../../../stack/provider.ts';
 import { REPO_ROOT } from '../../../stack/tools.ts';
-import { TEST_PORT_OFFSET } from './stack.ts';
+import { startTestStack, TEST_PORT_OFFSET } from './stack.ts';
 
 export const TEST_ADMIN_TOKEN = 'integration-test-token-0123456789';
 
@@ -53,4 +57,32 @@ export async function admin(p: RunningPipeline, method: string, pathName: string
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, json: await res.json() };
+}
+
+/** What a test file that drives the whole pipeline works with; set once its beforeAll ran. */
+export interface TestRig {
+  stack: LocalRunningStack;
+  pipeline: RunningPipeline;
+  /** Tempo, tenant full (every span the pipeline emitted). */
+  full: TempoClient;
+  admin: AdminClient;
+}
+
+/**
+ * Registers the file's beforeAll (stack, then pipeline) and afterAll (pipeline, then
+ * stack, whatever happened) and returns the rig they fill in.
+ */
+export function useTestRig(extra: Record<string, string> = {}): TestRig {
+  const rig = {} as TestRig;
+  beforeAll(async () => {
+    rig.stack = await startTestStack();
+    rig.pipeline = await startTestPipeline(rig.stack, extra);
+    rig.full = new TempoClient(rig.stack.endpoints.tempoUrl, 'full');
+    rig.admin = new AdminClient(rig.pipeline.adminUrl, TEST_ADMIN_TOKEN);
+  });
+  afterAll(async () => {
+    await rig.pipeline?.stop();
+    await rig.stack?.stop();
+  });
+  return rig;
 }
