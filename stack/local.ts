@@ -57,6 +57,7 @@ export class LocalStackProvider implements StackProvider {
           env, logDir, detached: this.detached,
           stopGraceMs: TEMPO_STOP_GRACE_MS,
           slowStopReason: 'after queries, Tempo 3.0 can spend its whole graceful-shutdown time completing live-store blocks; a run folder is not reused',
+          hangDumpSignal: 'SIGQUIT',
         });
         started.push(tempo);
         await waitForHttpOk(`${endpoints.tempoUrl}/ready`, {

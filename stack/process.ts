@@ -21,12 +21,23 @@ export interface ProcessSpec {
   stopGraceMs?: number;
   /** Why a kill after the grace period is expected, so it is not reported as a problem. */
   slowStopReason?: string;
+  /**
+   * Sent when the grace period runs out, before SIGKILL, to a process that can say where
+   * it is stuck: a Go binary writes every goroutine's stack to its log on SIGQUIT and
+   * exits. A hang then leaves its evidence in the log instead of nothing.
+   */
+  hangDumpSignal?: NodeJS.Signals;
 }
 
 export interface ExitInfo {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** It outlived its stop's grace period and was made to exit (hang dump, then SIGKILL). */
+  forced?: boolean;
 }
+
+/** How long a hang dump may take before SIGKILL. */
+const HANG_DUMP_MS = 3_000;
 
 const live = new Set<ManagedProcess>();
 
@@ -71,11 +82,14 @@ export class ManagedProcess {
   /** SIGTERM-to-SIGKILL grace used by stop(). */
   readonly graceMs: number;
   private readonly slowStopReason: string | undefined;
+  private readonly hangDumpSignal: NodeJS.Signals | undefined;
+  private forced = false;
 
   private constructor(spec: ProcessSpec) {
     this.name = spec.name;
     this.graceMs = spec.stopGraceMs ?? STOP_GRACE_MS;
     this.slowStopReason = spec.slowStopReason;
+    this.hangDumpSignal = spec.hangDumpSignal;
     this.keepAfterExit = spec.detached ?? false;
     fs.mkdirSync(spec.logDir, { recursive: true });
     this.logFile = path.join(spec.logDir, `${spec.name}.log`);
@@ -95,7 +109,7 @@ export class ManagedProcess {
     fs.closeSync(log);
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
-        this.exit = { code, signal };
+        this.exit = { code, signal, ...(this.forced ? { forced: true } : {}) };
         live.delete(this);
         resolve(this.exit);
       });
@@ -145,14 +159,20 @@ export class ManagedProcess {
     if (this.exit) return this.exit;
     const t0 = performance.now();
     signalGroup(this.child.pid, 'SIGTERM');
+    let killTimer: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
+      this.forced = true;
       if (!this.slowStopReason) process.stderr.write(`[harness] ${this.name} did not stop within ${graceMs} ms of SIGTERM; killing it (log: ${this.logFile})\n`);
-      signalGroup(this.child.pid, 'SIGKILL');
+      if (!this.hangDumpSignal) return signalGroup(this.child.pid, 'SIGKILL');
+      fs.appendFileSync(this.logFile, `\n[harness] no exit ${graceMs} ms after SIGTERM: ${this.hangDumpSignal} for a dump of where it is stuck, SIGKILL in ${HANG_DUMP_MS} ms\n`);
+      signalGroup(this.child.pid, this.hangDumpSignal);
+      killTimer = setTimeout(() => signalGroup(this.child.pid, 'SIGKILL'), HANG_DUMP_MS);
     }, graceMs);
     try {
       return await this.exited;
     } finally {
       clearTimeout(timer);
+      clearTimeout(killTimer);
       this.stopMs = Math.round(performance.now() - t0);
     }
   }

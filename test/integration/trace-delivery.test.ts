@@ -7,16 +7,11 @@
  * acknowledged is measured and printed). A Collector restart is measured and reported: what it
  * loses depends on the pipeline's own OTLP exporters, which the harness does not control.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminClient } from '../../faults/admin/client.ts';
-import { TempoClient } from '../../assertions/tempo/client.ts';
+import { describe, expect, it } from 'vitest';
 import { scrape, sumOf } from '../../assertions/verdict/prom-text.ts';
-import type { LocalRunningStack } from '../../stack/local.ts';
 import { waitFor } from '../../stack/wait.ts';
-import type { RunningPipeline } from '../../target-pipeline/launch.ts';
 import { completeness, describeLoss, startK6Load } from './helpers/delivery.ts';
-import { startTestPipeline, TEST_ADMIN_TOKEN } from './helpers/pipeline.ts';
-import { startTestStack } from './helpers/stack.ts';
+import { useTestRig } from './helpers/pipeline.ts';
 
 /** The scenarios' baseline rate (scenarios/patterns.json defaults). */
 const BASELINE_RATE = 15;
@@ -43,28 +38,13 @@ const TEMPO_OUTAGE_STOP_GRACE_MS = 20_000;
  */
 const SHUTDOWN_EXPOSURE_MS = 5_000;
 
-let stack: LocalRunningStack;
-let pipeline: RunningPipeline;
-let full: TempoClient;
-let ledger: AdminClient;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  pipeline = await startTestPipeline(stack);
-  full = new TempoClient(stack.endpoints.tempoUrl, 'full');
-  ledger = new AdminClient(pipeline.adminUrl, TEST_ADMIN_TOKEN);
-});
-
-afterAll(async () => {
-  await pipeline?.stop();
-  await stack?.stop();
-});
+const rig = useTestRig();
 
 /** Waits until every id is whole in tenant full; on the deadline, fails with what is still lost. */
 async function expectAllDelivered(ids: string[], timeoutMs: number): Promise<{ spans: number; ms: number }> {
   const t0 = performance.now();
   const c = await waitFor(async () => {
-    const c = await completeness(full, ids);
+    const c = await completeness(rig.full, ids);
     if (c.missing.length || c.incomplete.length) throw new Error(describeLoss(c, ids.length));
     return c;
   }, { what: `all ${ids.length} ledger traces whole in tenant full`, timeoutMs });
@@ -73,19 +53,19 @@ async function expectAllDelivered(ids: string[], timeoutMs: number): Promise<{ s
 
 /** Starts `seconds` of baseline load and returns once five seconds of it are in the ledger (before the fault). */
 async function loadUnderway(name: string, seconds: number, before: string): Promise<{ cursor: number; k6: ReturnType<typeof startK6Load> }> {
-  const cursor = await ledger.ledgerHead();
-  const k6 = startK6Load(pipeline.gatewayUrl, BASELINE_RATE, seconds, stack.config.runDir, name);
-  await waitFor(async () => ((await ledger.ledgerAll(cursor)).length >= 5 * BASELINE_RATE ? true : undefined),
+  const cursor = await rig.admin.ledgerHead();
+  const k6 = startK6Load(rig.pipeline.gatewayUrl, BASELINE_RATE, seconds, rig.stack.config.runDir, name);
+  await waitFor(async () => ((await rig.admin.ledgerAll(cursor)).length >= 5 * BASELINE_RATE ? true : undefined),
     { what: `five seconds of load before ${before}`, timeoutMs: 30_000, abortIf: () => k6.deathReason() });
   return { cursor, k6 };
 }
 
 describe('trace delivery', () => {
   it('should deliver every ledger trace with its complete span set at the baseline load', async () => {
-    const cursor = await ledger.ledgerHead();
-    const k6 = startK6Load(pipeline.gatewayUrl, BASELINE_RATE, 12, stack.config.runDir, 'no-span-lost');
+    const cursor = await rig.admin.ledgerHead();
+    const k6 = startK6Load(rig.pipeline.gatewayUrl, BASELINE_RATE, 12, rig.stack.config.runDir, 'no-span-lost');
     expect((await k6.exited).code).toBe(0);
-    const ids = (await ledger.ledgerAll(cursor)).map((e) => e.trace_id);
+    const ids = (await rig.admin.ledgerAll(cursor)).map((e) => e.trace_id);
     expect(ids.length).toBeGreaterThan(100);
     const { spans, ms } = await expectAllDelivered(ids, 60_000);
     console.log(`[no-span-lost] ${ids.length}/${ids.length} ledger traces (100%) in tenant full with their complete span set, ${spans} spans; all searchable ${ms} ms after the load ended`);
@@ -95,10 +75,10 @@ describe('trace delivery', () => {
     // An unresponsive backend, without a shutdown in the way: the process keeps what it
     // had acknowledged, connections hang, and every export in those 15 s times out; the
     // Collector's sending queue and retries must deliver all of it once Tempo answers.
-    const tempo = stack.process('tempo');
+    const tempo = rig.stack.process('tempo');
     expect(tempo?.pid, 'Tempo is running').toBeDefined();
     const { cursor, k6 } = await loadUnderway('tempo-frozen', 30, 'the outage');
-    const before = await scrape(stack.endpoints.collectorTelemetryUrl);
+    const before = await scrape(rig.stack.endpoints.collectorTelemetryUrl);
     const down = Date.now();
     process.kill(tempo!.pid!, 'SIGSTOP');
     try {
@@ -109,11 +89,11 @@ describe('trace delivery', () => {
     }
     const upAgain = Date.now();
     expect((await k6.exited).code).toBe(0);
-    const entries = await ledger.ledgerAll(cursor);
+    const entries = await rig.admin.ledgerAll(cursor);
     const during = entries.filter((e) => e.ts >= down && e.ts <= upAgain).length;
     expect(during).toBeGreaterThan(0);
     const { spans, ms } = await expectAllDelivered(entries.map((e) => e.trace_id), RECOVERY_TIMEOUT_MS);
-    const after = await scrape(stack.endpoints.collectorTelemetryUrl);
+    const after = await scrape(rig.stack.endpoints.collectorTelemetryUrl);
     const failed = sumOf(after, 'otelcol_exporter_send_failed_spans', { exporter: 'otlp_grpc/tempo-full' })
       - sumOf(before, 'otelcol_exporter_send_failed_spans', { exporter: 'otlp_grpc/tempo-full' });
     expect(failed, 'spans the Collector gave up on for tenant full').toBe(0);
@@ -124,16 +104,16 @@ describe('trace delivery', () => {
   it('should lose no trace queued while Tempo is down for 15 s, and measure what its own shutdown drops', async () => {
     const { cursor, k6 } = await loadUnderway('tempo-outage', 30, 'the outage');
     const down = Date.now();
-    const stopped = await stack.stopComponent('tempo', TEMPO_OUTAGE_STOP_GRACE_MS);
+    const stopped = await rig.stack.stopComponent('tempo', TEMPO_OUTAGE_STOP_GRACE_MS);
     expect(stopped, 'Tempo was running').toBeDefined();
-    const killed = stopped!.exit.signal === 'SIGKILL';
+    const killed = stopped!.exit.forced === true;
     const gone = Date.now();
     // The outage itself lasts a fixed time on purpose: it is the fault, not a wait for a condition.
     await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - gone))));
     const upAgain = Date.now();
-    await stack.startComponent('tempo');
+    await rig.stack.startComponent('tempo');
     expect((await k6.exited).code).toBe(0);
-    const entries = await ledger.ledgerAll(cursor);
+    const entries = await rig.admin.ledgerAll(cursor);
     const during = entries.filter((e) => e.ts >= down && e.ts <= upAgain).length;
     expect(during).toBeGreaterThan(0);
     // What the Collector's sending queue and retries must deliver: every request outside the
@@ -144,20 +124,20 @@ describe('trace delivery', () => {
     const { spans, ms } = await expectAllDelivered(queued.map((e) => e.trace_id), RECOVERY_TIMEOUT_MS).catch(async (err: Error) => {
       // Say when each lost request was sent, relative to Tempo's SIGTERM: the one fact that
       // tells a Collector loss (queued while Tempo was down) from a Tempo shutdown loss.
-      const c = await completeness(full, queued.map((e) => e.trace_id));
+      const c = await completeness(rig.full, queued.map((e) => e.trace_id));
       const at = new Map(queued.map((e) => [e.trace_id, ((e.ts - down) / 1000).toFixed(1)]));
       const lost = [...c.missing, ...c.incomplete.map((i) => i.id)].map((id) => `${id} sent at SIGTERM${Number(at.get(id)) >= 0 ? '+' : ''}${at.get(id)} s`);
       throw new Error(`${err.message}; lost: ${lost.slice(0, 10).join(', ')}`);
     });
-    const atShutdown = await completeness(full, exposed.map((e) => e.trace_id));
-    const metrics = await scrape(stack.endpoints.collectorTelemetryUrl);
+    const atShutdown = await completeness(rig.full, exposed.map((e) => e.trace_id));
+    const metrics = await scrape(rig.stack.endpoints.collectorTelemetryUrl);
     const sent = sumOf(metrics, 'otelcol_exporter_sent_spans', { exporter: 'otlp_grpc/tempo-full' });
     const failed = sumOf(metrics, 'otelcol_exporter_send_failed_spans', { exporter: 'otlp_grpc/tempo-full' });
     expect(sent, 'the Collector exporter counters for tenant full').toBeGreaterThan(0);
     // A span the Collector never gave up on (no send failure) and Tempo does not hold was
     // acknowledged by Tempo and then dropped in its shutdown: Tempo's loss, measured here.
     expect(failed, 'the Collector dropped spans for tenant full (send failed after retries)').toBe(0);
-    const how = killed ? `it hung in shutdown and was killed after ${stopped!.ms} ms` : `its graceful stop took ${stopped!.ms} ms`;
+    const how = killed ? `it hung in shutdown and was made to exit after ${stopped!.ms} ms, its goroutines dumped to ${rig.stack.process('tempo')?.logFile ?? 'its log'}` : `its graceful stop took ${stopped!.ms} ms`;
     const window = killed ? 'before the kill' : `in the ${SHUTDOWN_EXPOSURE_MS / 1000} s before its SIGTERM`;
     console.log(`[tempo-outage] Tempo down ${((upAgain - down) / 1000).toFixed(1)} s (${how}; ${during} requests during the outage): `
       + `${queued.length}/${queued.length} traces sent outside the shutdown window whole in tenant full after recovery, ${spans} spans, ${ms} ms after the load ended; `
@@ -167,17 +147,17 @@ describe('trace delivery', () => {
   it('should measure what a Collector restart loses, and lose nothing sent after it is back', async () => {
     const { cursor, k6 } = await loadUnderway('collector-restart', 20, 'the restart');
     const down = Date.now();
-    await stack.stopComponent('otelcol');
-    await stack.startComponent('otelcol');
+    await rig.stack.stopComponent('otelcol');
+    await rig.stack.startComponent('otelcol');
     const back = Date.now();
     expect((await k6.exited).code).toBe(0);
-    const entries = await ledger.ledgerAll(cursor);
+    const entries = await rig.admin.ledgerAll(cursor);
     // Spans of a request that arrived once the Collector was ready again are exported to it.
     const after = entries.filter((e) => e.ts > back + 1_000);
     expect(after.length).toBeGreaterThan(0);
     await expectAllDelivered(after.map((e) => e.trace_id), 60_000);
     const before = entries.filter((e) => e.ts <= back + 1_000);
-    const c = await completeness(full, before.map((e) => e.trace_id));
+    const c = await completeness(rig.full, before.map((e) => e.trace_id));
     const inWindow = entries.filter((e) => e.ts >= down - 1_000 && e.ts <= back + 1_000).length;
     console.log(`[collector-restart] Collector down ${back - down} ms (stop + start); of ${before.length} traces sent up to 1 s after it was back (${inWindow} around the restart): ${describeLoss(c, before.length)}; ${after.length}/${after.length} sent later whole`);
     expect(c.missing.length + c.incomplete.length).toBeLessThanOrEqual(before.length);
