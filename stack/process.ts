@@ -22,9 +22,9 @@ export interface ProcessSpec {
   /** Why a kill after the grace period is expected, so it is not reported as a problem. */
   slowStopReason?: string;
   /**
-   * Sent when the grace period runs out, before SIGKILL, to a process that can say where
-   * it is stuck: a Go binary writes every goroutine's stack to its log on SIGQUIT and
-   * exits. A hang then leaves its evidence in the log instead of nothing.
+   * Sent when the grace period of a stop({ dumpOnHang }) runs out, before SIGKILL, to a
+   * process that can say where it is stuck: a Go binary writes every goroutine's stack to
+   * its log on SIGQUIT and exits. A hang then leaves its evidence in the log.
    */
   hangDumpSignal?: NodeJS.Signals;
 }
@@ -154,8 +154,11 @@ export class ManagedProcess {
     return `${this.name} exited (${how}); last log lines:\n${tail(this.logFile, 15)}`;
   }
 
-  /** SIGTERM to the group, SIGKILL after the grace period; resolves once it is gone. */
-  async stop(graceMs = this.graceMs): Promise<ExitInfo> {
+  /**
+   * SIGTERM to the group, SIGKILL after the grace period (after the hang-dump signal when
+   * `dumpOnHang`: a stop whose hang is a finding, not an expected cost); resolves once it is gone.
+   */
+  async stop(graceMs = this.graceMs, opts: { dumpOnHang?: boolean } = {}): Promise<ExitInfo> {
     if (this.exit) return this.exit;
     const t0 = performance.now();
     signalGroup(this.child.pid, 'SIGTERM');
@@ -163,7 +166,7 @@ export class ManagedProcess {
     const timer = setTimeout(() => {
       this.forced = true;
       if (!this.slowStopReason) process.stderr.write(`[harness] ${this.name} did not stop within ${graceMs} ms of SIGTERM; killing it (log: ${this.logFile})\n`);
-      if (!this.hangDumpSignal) return signalGroup(this.child.pid, 'SIGKILL');
+      if (!this.hangDumpSignal || !opts.dumpOnHang) return signalGroup(this.child.pid, 'SIGKILL');
       fs.appendFileSync(this.logFile, `\n[harness] no exit ${graceMs} ms after SIGTERM: ${this.hangDumpSignal} for a dump of where it is stuck, SIGKILL in ${HANG_DUMP_MS} ms\n`);
       signalGroup(this.child.pid, this.hangDumpSignal);
       killTimer = setTimeout(() => signalGroup(this.child.pid, 'SIGKILL'), HANG_DUMP_MS);

@@ -64,6 +64,17 @@ export function sumSeries(r: MetricsSeries): number {
   return (r.series ?? []).reduce((a, s) => a + (s.value ?? 0), 0);
 }
 
+let lastQueryAt = 0;
+
+/**
+ * When this process last sent Tempo a query (search, trace by id, metrics), whichever the
+ * client: each one creates a request queue in Tempo's query frontend, and a queue younger
+ * than its cleanup period blocks Tempo's stop (stack/local.ts, TEMPO_QUERY_QUEUE_CLEANUP_MS).
+ */
+export function lastTempoQueryAt(): number {
+  return lastQueryAt;
+}
+
 export class TempoClient {
   readonly baseUrl: string;
   readonly tenant: string;
@@ -84,6 +95,8 @@ export class TempoClient {
       res = await fetch(url, { headers: { 'X-Scope-OrgID': this.tenant }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     } catch (err) {
       throw new TempoError(`Tempo is not reachable at ${this.baseUrl} (${(err as Error).message})`, 0);
+    } finally {
+      if (pathAndQuery.startsWith('/api/')) lastQueryAt = Date.now();
     }
     return res;
   }

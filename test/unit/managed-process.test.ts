@@ -33,7 +33,7 @@ describe('ManagedProcess.stop', () => {
   it('should send the hang-dump signal when the grace period runs out, and keep what the process wrote', async () => {
     const p = stubborn(true);
     await p.waitForLog(/READY/, 'the stub to start', 10_000);
-    const exit = await p.stop(300);
+    const exit = await p.stop(300, { dumpOnHang: true });
     expect(exit).toEqual({ code: 2, signal: null, forced: true });
     await waitFor(() => (p.logText().includes('goroutine 1 [stuck here]') ? true : undefined), { what: 'the dump in the log', timeoutMs: 2_000 });
     expect(p.logText()).toMatch(/no exit 300 ms after SIGTERM: SIGQUIT/);
@@ -42,8 +42,15 @@ describe('ManagedProcess.stop', () => {
   it('should SIGKILL a process that ignores the hang-dump signal too', async () => {
     const p = stubborn(false);
     await p.waitForLog(/READY/, 'the stub to start', 10_000);
-    const exit = await p.stop(300);
+    const exit = await p.stop(300, { dumpOnHang: true });
     expect(exit).toEqual({ code: null, signal: 'SIGKILL', forced: true });
+  });
+
+  it('should SIGKILL without a dump when the stop does not ask for one', async () => {
+    const p = stubborn(true);
+    await p.waitForLog(/READY/, 'the stub to start', 10_000);
+    expect(await p.stop(300)).toEqual({ code: null, signal: 'SIGKILL', forced: true });
+    expect(p.logText()).not.toMatch(/stuck here/);
   });
 
   it('should not mark a process that stops within its grace period as forced', async () => {
