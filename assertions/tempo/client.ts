@@ -53,7 +53,6 @@ export interface TimeRange {
   end: number;
 }
 
-/** What Tempo's TraceQL metrics API answers: one series per label set, a sample per step. */
 /** An instant TraceQL-metrics answer: one value per series over the whole window. */
 export interface MetricsSeries {
   series?: { labels?: { key: string; value: Record<string, unknown> }[]; value?: number }[];
@@ -166,13 +165,12 @@ export class TempoClient {
     return t.resourceSpans?.length ? t : undefined;
   }
 
-  /** TraceQL metrics over a range (e.g. `{...} | avg_over_time(span.x)`). */
   /**
-   * A TraceQL metrics query over spans that start in [range.start, range.end), as one
-   * value per series. Instant, not query_range: Tempo labels each range sample with the
-   * end of its interval, so a range query's first sample counts the step *before* start
-   * (measured: a 1 s step from a load's first second counted the priming requests of
-   * the second before it).
+   * A TraceQL metrics query (e.g. `{...} | avg_over_time(span.x)`) over spans that start
+   * in [range.start, range.end), as one value per series. Instant, not query_range: Tempo
+   * labels each range sample with the end of its interval, so a range query's first
+   * sample counts the step *before* start (measured: a 1 s step from a load's first second
+   * counted the priming requests of the second before it).
    */
   async metricsQuery(q: string, range: TimeRange): Promise<MetricsSeries> {
     const qs = new URLSearchParams({ q, start: String(Math.floor(range.start)), end: String(Math.ceil(range.end)) });

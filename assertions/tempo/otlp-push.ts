@@ -16,10 +16,9 @@ export interface HandSpan {
 }
 
 export const newSpanId = (): string => randomBytes(8).toString('hex');
-export const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
 export async function pushSpans(otlpHttpUrl: string, resource: { service: string; scope: string }, spans: HandSpan[]): Promise<void> {
-  const now = nowNs();
+  const now = BigInt(Date.now()) * 1_000_000n;
   const body = {
     resourceSpans: [{
       resource: { attributes: [{ key: 'service.name', value: { stringValue: resource.service } }] },

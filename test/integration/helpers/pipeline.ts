@@ -72,11 +72,11 @@ export interface TestRig {
  * Registers the file's beforeAll (stack, then pipeline) and afterAll (pipeline, then
  * stack, whatever happened) and returns the rig they fill in.
  */
-export function useTestRig(extra: Record<string, string> = {}): TestRig {
+export function useTestRig(): TestRig {
   const rig = {} as TestRig;
   beforeAll(async () => {
     rig.stack = await startTestStack();
-    rig.pipeline = await startTestPipeline(rig.stack, extra);
+    rig.pipeline = await startTestPipeline(rig.stack);
     rig.full = new TempoClient(rig.stack.endpoints.tempoUrl, 'full');
     rig.admin = new AdminClient(rig.pipeline.adminUrl, TEST_ADMIN_TOKEN);
   });
