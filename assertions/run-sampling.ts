@@ -3,11 +3,11 @@
  * full scenario with its own reports/<pattern>/), then, on one testbed, the
  * dose-response run, the seed's queries and the late-span experiment, then the
  * scale-out topology; writes reports/sampling/{sampling.json,sampling.md} and prints
- * the tables. Exit code: 0 every claim held, 1 one did not, 2 the harness failed.
- *   node assertions/run-sampling.ts [--short]
+ * the tables. Arguments and exit codes: USAGE below (--help).
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseCli } from '../stack/cli-args.ts';
 import { loadStackConfig } from '../stack/config.ts';
 import { REPO_ROOT } from '../stack/tools.ts';
 import { writeReports } from './reports/write.ts';
@@ -21,7 +21,19 @@ import { runScaleOut, type ScaleOutResult } from './sampling/scale-out.ts';
 import { runSeedQueryPhase, type SeedQueryResult } from './sampling/seed-queries.ts';
 import { withTestbed } from './scenario/testbed.ts';
 
-const short = process.argv.includes('--short') || process.env.SCENARIO_SHORT === '1';
+const USAGE = `usage: node assertions/run-sampling.ts [--short]
+
+The tail-sampling proof (what it runs: scenarios/sampling.json); writes
+reports/sampling/{sampling.json,sampling.md} and each survival pattern's reports/<pattern>/.
+
+  --short      the short version make test runs (also SCENARIO_SHORT=1)
+  -h, --help   this text
+
+Exit code: 0 every claim held, 1 one did not, 2 the harness failed
+(a wrong command line included).`;
+
+const { values } = parseCli({ name: 'run-sampling', usage: USAGE, options: { short: { type: 'boolean' } } });
+const short = values.short === true || process.env.SCENARIO_SHORT === '1';
 const t0 = performance.now();
 const errors: string[] = [];
 const failed = (part: string, err: unknown) => {

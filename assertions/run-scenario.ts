@@ -1,20 +1,28 @@
-/**
- * make scenario-<pattern>: runs one scenario end to end and writes reports/<pattern>/.
- * Exit code: 0 the verdict passed, 1 an assertion failed, 2 the harness itself failed.
- *   node assertions/run-scenario.ts <pattern> [--short]
- */
+/** make scenario-<pattern>: runs one scenario end to end; arguments and exit codes in USAGE (--help). */
 import path from 'node:path';
+import { parseCli } from '../stack/cli-args.ts';
 import { ConfigError } from '../stack/config.ts';
 import { REPO_ROOT } from '../stack/tools.ts';
 import { loadScenario, ScenarioConfigError } from './scenario/config.ts';
 import { HarnessError, runScenario } from './scenario/run.ts';
 import { terminalTable, writeReports } from './reports/write.ts';
 
-const args = process.argv.slice(2);
-const name = args.find((a) => !a.startsWith('--'));
-const short = args.includes('--short') || process.env.SCENARIO_SHORT === '1';
+const USAGE = `usage: node assertions/run-scenario.ts <pattern> [--short]
+
+Runs one scenario end to end (the patterns and their knobs: scenarios/patterns.json)
+and writes reports/<pattern>/.
+
+  --short      the short version make test runs (also SCENARIO_SHORT=1)
+  -h, --help   this text
+
+Reports go under HARNESS_REPORTS_DIR when it is set.
+Exit code: 0 the verdict passed, 1 an assertion failed, 2 the harness failed
+(a wrong command line included).`;
+
+const { values, positionals } = parseCli({ name: 'run-scenario', usage: USAGE, options: { short: { type: 'boolean' } }, positionals: { min: 1, max: 1 } });
+const name = positionals[0]!;
+const short = values.short === true || process.env.SCENARIO_SHORT === '1';
 try {
-  if (!name) throw new ScenarioConfigError('usage: node assertions/run-scenario.ts <pattern> [--short]');
   const spec = loadScenario(name, { short });
   const verdict = await runScenario(spec);
   // HARNESS_REPORTS_DIR: where tests that run this command put their reports, so that
@@ -25,6 +33,6 @@ try {
 } catch (err) {
   const e = err as Error;
   const known = e instanceof ScenarioConfigError || e instanceof HarnessError || e instanceof ConfigError;
-  console.error(`\nscenario ${name ?? ''}: harness failure: ${known ? e.message : e.stack}`);
+  console.error(`\nscenario ${name}: harness failure: ${known ? e.message : e.stack}`);
   process.exit(2);
 }

@@ -6,17 +6,12 @@
 import { check } from 'k6';
 import http from 'k6/http';
 import type { Options } from 'k6/options';
+import { BENCH_TEXTS, randomEntityId, randomText } from '../scenarios/lib/traffic.ts';
 
 const GATEWAY = __ENV.GATEWAY_URL || 'http://127.0.0.1:8080';
 const RATE = Number(__ENV.RATE || 10);
 const DURATION = __ENV.DURATION || '10s';
 const ENTITIES = Number(__ENV.ENTITIES || 100);
-const TEXTS = [
-  'my card was charged twice for the same order',
-  'please cancel my subscription before the next billing date',
-  'the delivery is late again and nobody answers the phone, I want a refund or a discount on my next order',
-  'can I upgrade my plan',
-];
 
 export const options: Options = {
   scenarios: {
@@ -31,8 +26,8 @@ export const options: Options = {
 export default function (): void {
   const res = http.post(`${GATEWAY}/predict`, JSON.stringify({
     model: 'intent-encoder',
-    input: TEXTS[Math.floor(Math.random() * TEXTS.length)],
-    feature_ids: [`user-${String(Math.floor(Math.random() * ENTITIES)).padStart(6, '0')}`],
+    input: randomText(BENCH_TEXTS),
+    feature_ids: [randomEntityId(ENTITIES)],
     client_id: 'bench',
   }), { headers: { 'content-type': 'application/json' }, timeout: '30s' });
   check(res, { 'the pipeline answers 200': (r) => r.status === 200 });

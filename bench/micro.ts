@@ -1,6 +1,7 @@
 /** In-process measurements: cache hit vs store miss, and forward pass by batch size and length. */
 import os from 'node:os';
 import path from 'node:path';
+import { median } from '../assertions/stats.ts';
 import { FeatureCache } from '../target-pipeline/feature-extractor/cache.ts';
 import { FeatureStore } from '../target-pipeline/feature-extractor/store.ts';
 import { InferencePool } from '../target-pipeline/inference/engine/pool.ts';
@@ -10,11 +11,6 @@ import { REPO_ROOT } from '../stack/tools.ts';
 export const REPEATS = 15;
 export const BATCH_SIZES = [1, 4, 8, 16];
 export const SEQ_LENS = [16, 64, 128];
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
 
 export async function cacheVsStore(dbPath = path.join(REPO_ROOT, '.runs/feature-store.sqlite')) {
   const store = FeatureStore.open({ path: dbPath });

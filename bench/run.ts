@@ -10,16 +10,18 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { AdminClient } from '../faults/admin/client.ts';
 import { primePipeline } from '../assertions/scenario/prime.ts';
+import { median, quantiles } from '../assertions/stats.ts';
 import { spansOf, TempoClient } from '../assertions/tempo/client.ts';
+import { parseCli } from '../stack/cli-args.ts';
 import { loadStackConfig } from '../stack/config.ts';
 import { LocalStackProvider } from '../stack/local.ts';
 import { ManagedProcess } from '../stack/process.ts';
 import { REPO_ROOT, requireTool } from '../stack/tools.ts';
 import { waitFor } from '../stack/wait.ts';
-import { pipelinePorts } from '../target-pipeline/config.ts';
-import { launchPipeline, type RunningPipeline } from '../target-pipeline/launch.ts';
+import { entityIdFor } from '../target-pipeline/feature-extractor/entity-id.ts';
+import { launchPipeline, pipelinePorts, type RunningPipeline } from '../stack/pipeline.ts';
 import { FIDELITY_S, loadFidelity, type FidelityRow } from './fidelity.ts';
-import { cacheVsStore, forwardPass, median } from './micro.ts';
+import { cacheVsStore, forwardPass } from './micro.ts';
 import { scenarioRuns, type ScenarioRun } from './scenarios.ts';
 import { PROBES, traceTurnaround } from './turnaround.ts';
 
@@ -107,12 +109,11 @@ async function main(): Promise<void> {
         }
       }
       for (const side of ['on', 'off'] as const) {
-        const xs = [...pooled[side]].sort((a, b) => a - b);
-        const q = (p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
+        const [p50, p95, p99] = quantiles(pooled[side], [0.5, 0.95, 0.99]) as [number, number, number];
         load.push({
           rate, tracing: side,
           achieved_rps: blocks[side].reduce((a, b) => a + b.achieved_rps, 0) / blocks[side].length,
-          p50_ms: q(0.5), p95_ms: q(0.95), p99_ms: q(0.99),
+          p50_ms: p50, p95_ms: p95, p99_ms: p99,
           failed: blocks[side].reduce((a, b) => a + b.failed, 0),
           dropped: blocks[side].reduce((a, b) => a + b.dropped, 0),
         });
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
     });
     const fidelity = await loadFidelity(on.gatewayUrl, cfg.runDir, console.log);
     console.log(`[bench] trace end to searchable in Tempo, ${PROBES} requests one at a time`);
-    const turnaround = await traceTurnaround(on.gatewayUrl, full, { model: 'intent-encoder', input: 'can I upgrade my plan', feature_ids: ['user-000001'], client_id: 'bench' });
+    const turnaround = await traceTurnaround(on.gatewayUrl, full, { model: 'intent-encoder', input: 'can I upgrade my plan', feature_ids: [entityIdFor(1)], client_id: 'bench' });
     result = {
       when: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, mem_gb: Math.round(os.totalmem() / 2 ** 30) },
       device: forward.provider, block_s: BLOCK_S, rounds: ROUNDS, load, tracing_overhead: overhead, stage_medians_ms: stages,
@@ -151,9 +152,9 @@ async function main(): Promise<void> {
 
 /** Median, 90th percentile and maximum of a small sample (NaN: a probe timed out). */
 function summary(xs: number[]): { median: number; p90: number; max: number; timed_out: number } {
-  const ok = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  const q = (p: number) => ok[Math.min(ok.length - 1, Math.floor(p * ok.length))] ?? NaN;
-  return { median: q(0.5), p90: q(0.9), max: ok.at(-1) ?? NaN, timed_out: xs.length - ok.length };
+  const ok = xs.filter((x) => !Number.isNaN(x));
+  const [med, p90, max] = quantiles(ok, [0.5, 0.9, 1]) as [number, number, number];
+  return { median: med, p90, max, timed_out: xs.length - ok.length };
 }
 
 const f = (x: number | undefined, d = 1) => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(d));
@@ -207,6 +208,17 @@ function memoryTable(runs: ScenarioRun[]): string[] {
     ...names.map((n) => `| ${n} | ${runs.map((x) => f(x.memory.per_process_mb[n], 0)).join(' | ')} |`),
     `| **peak total (sum of RSS at one instant)** | ${runs.map((x) => f(x.memory.peak_total_mb, 0)).join(' | ')} |`];
 }
+
+const USAGE = `usage: node bench/run.ts   (make bench)
+
+Takes no arguments; its knobs are environment variables:
+  BENCH_RATES    arrival rates per second, comma-separated (now ${RATES.join(',')})
+  BENCH_BLOCK_S  seconds per load block (now ${BLOCK_S})
+  BENCH_ROUNDS   tracing on/off alternations per rate (now ${ROUNDS})
+  and BENCH_FIDELITY_RATES, BENCH_FIDELITY_S, BENCH_SPLIT_RATE (bench/fidelity.ts),
+  BENCH_SCENARIOS (bench/scenarios.ts), BENCH_TURNAROUND_PROBES (bench/turnaround.ts).
+Writes reports/bench/bench.json and bench.md. Exit code 2 when it failed.`;
+parseCli({ name: 'bench', usage: USAGE, options: {} });
 
 try {
   await main();

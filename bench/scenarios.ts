@@ -8,7 +8,7 @@ import path from 'node:path';
 import { loadScenario, patternNames } from '../assertions/scenario/config.ts';
 import { runScenario } from '../assertions/scenario/run.ts';
 import { loadStackConfig } from '../stack/config.ts';
-import { pipelinePorts } from '../target-pipeline/config.ts';
+import { pipelinePorts } from '../stack/pipeline.ts';
 import { sampleMemory, type MemoryReport } from './memory.ts';
 
 export const BENCH_SCENARIOS = (process.env.BENCH_SCENARIOS ?? patternNames().join(',')).split(',').filter(Boolean);

@@ -8,9 +8,11 @@
  * evicted (or, in TTL mode, a key that had been cached before and expired early).
  */
 import { z } from 'zod';
-import type { FeatureCache } from '../target-pipeline/feature-extractor/cache.ts';
-import type { FeatureFaultHooks } from '../target-pipeline/feature-extractor/fault-hooks.ts';
-import { seededRandom, type FaultModule, type FaultRuntime } from './fault.ts';
+import { mulberry32 } from '../target-pipeline/model/prng.ts';
+import { decorate } from './decorate.ts';
+import { defineFault, type FaultRuntime } from './fault.ts';
+import type { FiredRecorder } from './fired.ts';
+import { intIn, numberIn, seedKnob } from './knobs.ts';
 
 export const MAX_TTL_MS = 600_000;
 export const MAX_INTERVAL_MS = 60_000;
@@ -24,31 +26,35 @@ export interface CacheEvictionKnobs {
   seed: number;
 }
 
+/** What the fault acts on: the feature extractor's cache. */
 export interface CacheEvictionTarget {
-  cache: FeatureCache;
-}
-
-export interface CacheEvictionRuntime extends FaultRuntime<CacheEvictionKnobs> {
-  hooks: Required<FeatureFaultHooks>;
+  cache: {
+    mget(ids: readonly string[]): (number[] | undefined)[];
+    set(id: string, vector: readonly number[]): void;
+    keys(): string[];
+    evict(request: { keys: string[] }): number;
+    setTtlMs(ttlMs: number): void;
+    resetTtl(): void;
+  };
 }
 
 const knobs = z.object({
   mode: z.enum(['fraction', 'all', 'ttl'], { message: "one of 'fraction', 'all', 'ttl'" }).default('fraction'),
-  fraction: z.number({ message: 'a number between 0 (exclusive) and 1' }).gt(0, 'must be > 0 and <= 1').max(1, 'must be > 0 and <= 1').default(0.5),
-  ttl_ms: z.number({ message: `an integer from 1 to ${MAX_TTL_MS}` }).int().min(1, `must be from 1 to ${MAX_TTL_MS}`).max(MAX_TTL_MS, `must be from 1 to ${MAX_TTL_MS}`).default(100),
-  interval_ms: z.number({ message: `an integer from 0 to ${MAX_INTERVAL_MS}` }).int().min(0, `must be from 0 to ${MAX_INTERVAL_MS}`).max(MAX_INTERVAL_MS, `must be from 0 to ${MAX_INTERVAL_MS}`).default(0),
-  seed: z.number().int().min(0).max(2 ** 31).default(1),
+  fraction: numberIn(0, 1, { exclusiveMin: true }).default(0.5),
+  ttl_ms: intIn(1, MAX_TTL_MS).default(100),
+  interval_ms: intIn(0, MAX_INTERVAL_MS).default(0),
+  seed: seedKnob(),
 }).strict();
 
-export const cacheEviction: FaultModule<CacheEvictionKnobs, CacheEvictionTarget> = {
+export const cacheEviction = defineFault({
   name: 'cache-eviction',
   owner: 'feature-extractor',
   description: 'Evicts feature-cache entries for real (a fraction, all, or a shortened TTL); misses fall back to the feature store query.',
-  knobs: () => knobs,
-  create: ({ cache }) => createRuntime(cache),
-};
+  knobs: (): z.ZodType<CacheEvictionKnobs> => knobs,
+  create: (t: CacheEvictionTarget, record) => createRuntime(t.cache, record),
+});
 
-function createRuntime(cache: FeatureCache): CacheEvictionRuntime {
+function createRuntime(cache: CacheEvictionTarget['cache'], record: FiredRecorder): FaultRuntime<CacheEvictionKnobs, CacheEvictionTarget> {
   const evictedByFault = new Set<string>();
   const everCached = new Set<string>();
   let active: CacheEvictionKnobs | null = null;
@@ -63,6 +69,7 @@ function createRuntime(cache: FeatureCache): CacheEvictionRuntime {
     c.evict_operations++;
     c.entries_evicted += removed;
   };
+  const causedByFault = (id: string): boolean => evictedByFault.has(id) || (active?.mode === 'ttl' && everCached.has(id));
 
   return {
     enable(k) {
@@ -73,7 +80,7 @@ function createRuntime(cache: FeatureCache): CacheEvictionRuntime {
         cache.setTtlMs(k.ttl_ms);
         return;
       }
-      const rnd = seededRandom(k.seed);
+      const rnd = mulberry32(k.seed);
       evictNow(k, rnd);
       if (k.interval_ms > 0) timer = setInterval(() => evictNow(k, rnd), k.interval_ms);
     },
@@ -85,21 +92,24 @@ function createRuntime(cache: FeatureCache): CacheEvictionRuntime {
       evictedByFault.clear();
     },
     counters: () => ({ ...c, keys_pending_refill: evictedByFault.size }),
-    hooks: {
-      afterLookup(missed, fired) {
-        if (missed.length === 0) return;
-        const byFault = missed.some((id) => evictedByFault.has(id) || (active?.mode === 'ttl' && everCached.has(id)));
-        if (byFault) {
-          fired.add('cache-eviction');
-          c.requests_hit++;
-        }
-      },
-      afterFill(ids) {
-        for (const id of ids) {
+    // The lookup runs in the request's context, so a miss on an evicted key is recorded
+    // for the request that paid for it; a refill ends the key's eviction.
+    wrap: ({ cache: inner }) => ({
+      cache: decorate(inner, {
+        mget(ids) {
+          const got = inner.mget(ids);
+          if (ids.some((id, i) => got[i] === undefined && causedByFault(id))) {
+            record.fired();
+            c.requests_hit++;
+          }
+          return got;
+        },
+        set(id, vector) {
+          inner.set(id, vector);
           if (evictedByFault.delete(id)) c.keys_refilled++;
           everCached.add(id);
-        }
-      },
-    },
+        },
+      }),
+    }),
   };
 }

@@ -1,14 +1,43 @@
-/**
- * Apply fault presets by name:
- *   node faults/cli.ts list
- *   node faults/cli.ts apply <fault> <variant>     (variant 'off' resets that fault... and all others: DELETE is global)
- *   node faults/cli.ts status | reset
- * Reads HARNESS_ADMIN_URL (default http://127.0.0.1:9180) and FAULT_ADMIN_TOKEN.
- */
+/** Apply fault presets by name; the commands are in USAGE (--help). */
+import { parseArgs } from 'node:util';
 import { AdminClient } from './admin/client.ts';
 import { loadPresets, variantKnobs } from './presets.ts';
 
-const [cmd, fault, variant] = process.argv.slice(2);
+const USAGE = `usage:
+  node faults/cli.ts list                       the presets and their variants
+  node faults/cli.ts apply <fault> <variant>    variant 'off' resets that fault... and all others: DELETE is global
+  node faults/cli.ts status | reset
+  node faults/cli.ts --help
+
+Reads HARNESS_ADMIN_URL (default http://127.0.0.1:9180) and FAULT_ADMIN_TOKEN.
+Exit code 2 on any failure (a wrong command line included).`;
+/** The arguments each command takes after its name. */
+const COMMAND_ARGS: Record<string, string[]> = { list: [], apply: ['<fault>', '<variant>'], status: [], reset: [] };
+
+// faults/ sits below stack/ in the harness's layers, so it parses its one command line
+// itself rather than through stack/cli-args.ts.
+function usageError(message: string): never {
+  console.error(`faults: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+let parsed: ReturnType<typeof parseArgs<{ options: { help: { type: 'boolean'; short: 'h' } }; allowPositionals: true }>>;
+try {
+  parsed = parseArgs({ options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+} catch (err) {
+  usageError((err as Error).message);
+}
+if (parsed.values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const [cmd, fault, variant] = parsed.positionals;
+const wanted = cmd === undefined ? undefined : COMMAND_ARGS[cmd];
+if (!wanted) usageError(cmd === undefined ? 'a command is required' : `unknown command '${cmd}'`);
+const given = parsed.positionals.slice(1);
+if (wanted.length !== given.length) {
+  usageError(`${cmd} takes ${wanted.length ? wanted.join(' ') : 'no arguments'}, got ${given.length ? `'${given.join(' ')}'` : 'none'}`);
+}
 const presets = loadPresets();
 const client = () => {
   const token = process.env.FAULT_ADMIN_TOKEN;
@@ -22,7 +51,7 @@ try {
       for (const [name, f] of Object.entries(presets.flags)) console.log(`${name.padEnd(18)} ${Object.keys(f.variants).join(' | ')}\n  ${f.description}`);
       break;
     case 'apply': {
-      if (!fault || !variant) throw new Error('usage: apply <fault> <variant>');
+      if (!fault || !variant) usageError('apply takes <fault> <variant>'); // checked above; narrows the types
       const knobs = variantKnobs(presets, fault, variant);
       const out = knobs === null ? await client().reset() : await client().enable(fault, knobs);
       console.log(JSON.stringify(out, null, 2));
@@ -35,7 +64,7 @@ try {
       console.log(JSON.stringify(await client().reset(), null, 2));
       break;
     default:
-      throw new Error(`usage: node faults/cli.ts <list|apply <fault> <variant>|status|reset> (got '${cmd ?? ''}')`);
+      usageError(`unknown command '${cmd}'`);
   }
 } catch (err) {
   console.error(`faults: ${(err as Error).message}`);

@@ -1,18 +1,22 @@
 /**
- * The shape every fault shares: what it does (description, owner, mechanism bound to
- * a real component by `create`), its knobs (a schema with ranges, validated at the
- * edge), and its counters (proof that it took effect: a toggle that did nothing shows
- * zeros).
+ * The shape every fault shares: what it does (description, the pipeline service that
+ * owns it, a mechanism bound to that service's real components by `create`), its knobs
+ * (a schema with ranges, validated at the edge), and its counters (proof that it took
+ * effect: a toggle that did nothing shows zeros).
+ *
+ * A fault declares the small interface it acts on (its target) and never imports the
+ * component itself: the service's components satisfy it structurally.
  */
 import type { z } from 'zod';
+import type { PipelineServiceId } from '../target-pipeline/services.ts';
+import type { FiredRecorder } from './fired.ts';
 import { issueField } from '../target-pipeline/service/errors.ts';
-import type { FaultName } from './wire.ts';
 
-export type FaultOwner = 'feature-extractor' | 'inference';
+export type FaultOwner = PipelineServiceId;
 export type Counters = Record<string, number>;
 
 export interface FaultStatus {
-  name: FaultName;
+  name: string;
   owner: FaultOwner;
   description: string;
   enabled: boolean;
@@ -21,35 +25,47 @@ export interface FaultStatus {
   enabledAt: string | null;
 }
 
-export interface FaultRuntime<K> {
+export interface FaultRuntime<K, T> {
   /** Applies the mechanism with these (already validated) knobs, replacing earlier ones. */
   enable(knobs: K): void;
   /** Back to the clean baseline; counters keep what happened until now. */
   reset(): void;
   counters(): Counters;
+  /**
+   * Components the mechanism must see the calls of (to learn which request it acted
+   * on, or to alter a result), as stand-ins built with decorate(); applied once, before
+   * the service's app is built. With the fault off a stand-in only delegates.
+   */
+  wrap?(target: T): Partial<T>;
 }
 
-export interface FaultModule<K, Target> {
-  name: FaultName;
+export interface FaultModule<K = any, T = any, N extends string = string> {
+  name: N;
   owner: FaultOwner;
   description: string;
   /** Knob schema; its messages name the allowed range. Built per target (ranges can depend on configuration). */
-  knobs(target: Target): z.ZodType<K>;
-  create(target: Target): FaultRuntime<K>;
+  knobs(target: T): z.ZodType<K>;
+  /** `record.fired()` is called for every request the mechanism really acted on. */
+  create(target: T, record: FiredRecorder): FaultRuntime<K, T>;
+}
+
+/** Keeps a module's literal name in its type, so the registry can list the names. */
+export function defineFault<K, T, N extends string>(m: FaultModule<K, T, N>): FaultModule<K, T, N> {
+  return m;
 }
 
 /** A fault bound to its target, with its validated state; what the admin endpoints act on. */
-export class BoundFault<K = unknown, Target = unknown> {
-  readonly module: FaultModule<K, Target>;
-  readonly runtime: FaultRuntime<K>;
+export class BoundFault<K = unknown, T = unknown> {
+  readonly module: FaultModule<K, T>;
+  readonly runtime: FaultRuntime<K, T>;
   private readonly schema: z.ZodType<K>;
   private knobs: K | null = null;
   private enabledAt: Date | null = null;
 
-  constructor(module: FaultModule<K, Target>, target: Target) {
+  constructor(module: FaultModule<K, T>, target: T, record: FiredRecorder) {
     this.module = module;
     this.schema = module.knobs(target);
-    this.runtime = module.create(target);
+    this.runtime = module.create(target, record);
   }
 
   /** Validates and applies; a bad knob gives a message naming the field and its range. */
@@ -84,6 +100,3 @@ export class BoundFault<K = unknown, Target = unknown> {
     };
   }
 }
-
-/** A seeded PRNG, so a run with a given seed injects the same faults (the pipeline's mulberry32). */
-export { mulberry32 as seededRandom } from '../target-pipeline/model/prng.ts';

@@ -6,16 +6,21 @@
  *
  * A request counts as hit when its batch had to queue for a slot while the fault was on.
  */
+import type { Context } from '@opentelemetry/api';
 import { z } from 'zod';
-import type { InferencePool } from '../target-pipeline/inference/engine/pool.ts';
-import type { DeviceSemaphore } from '../target-pipeline/inference/semaphore.ts';
-import { seededRandom, type FaultModule, type FaultRuntime } from './fault.ts';
+import { mulberry32 } from '../target-pipeline/model/prng.ts';
+import { decorate } from './decorate.ts';
+import { defineFault, type FaultRuntime } from './fault.ts';
+import type { FiredRecorder } from './fired.ts';
+import { intIn } from './knobs.ts';
 
 export const MAX_COMPETING_JOBS = 8;
 export const MAX_COMPETING_BATCH = 64;
 export const MIN_COMPETING_SEQ = 8;
 /** Pause before a competing job retries after a failed batch, with its slot released. */
 export const COMPETING_RETRY_MS = 100;
+/** Token ids below this are the tokenizer's special tokens; competing batches use real words. */
+const FIRST_WORD_ID = 5;
 
 export interface GpuStarvationKnobs {
   /** Slots left to everyone (requests and competing jobs together). */
@@ -25,50 +30,54 @@ export interface GpuStarvationKnobs {
   competing_seq_len: number;
 }
 
+/** What the fault acts on: the device semaphore, the model pool, and the batches requests run in. */
 export interface GpuStarvationTarget {
-  semaphore: DeviceSemaphore;
-  pool: InferencePool;
-  featureDim: number;
-  vocabSize: number;
+  semaphore: {
+    readonly configured: number;
+    setPermits(n: number): void;
+    acquire(): Promise<{ release(): void }>;
+  };
+  pool: {
+    run(batch: { inputIds: BigInt64Array; attentionMask: BigInt64Array; features: Float32Array; batchSize: number; seqLen: number }): Promise<unknown>;
+  };
+  runner: {
+    run(rows: { context: Context }[]): Promise<{ queued: boolean }[]>;
+  };
+  assets: { featureDim: number; vocabSize: number };
   maxSeqLen: number;
 }
 
-export interface GpuStarvationRuntime extends FaultRuntime<GpuStarvationKnobs> {
-  afterPermit(queued: boolean, fired: Set<string>): void;
-}
-
-export const gpuStarvation: FaultModule<GpuStarvationKnobs, GpuStarvationTarget> = {
+export const gpuStarvation = defineFault({
   name: 'gpu-starvation',
   owner: 'inference',
   description: 'Takes device slots away and/or runs competing jobs that hold slots doing real inference; requests queue on the device semaphore.',
-  knobs: (t) => {
+  knobs: (t: GpuStarvationTarget): z.ZodType<GpuStarvationKnobs> => {
     const slots = t.semaphore.configured;
     return z.object({
-      slots: z.number({ message: `an integer from 1 to ${slots}` }).int().min(1, `must be from 1 to ${slots} (the configured device slots)`).max(slots, `must be from 1 to ${slots} (the configured device slots)`).default(1),
-      competing_jobs: z.number({ message: `an integer from 0 to ${MAX_COMPETING_JOBS}` }).int().min(0, `must be from 0 to ${MAX_COMPETING_JOBS}`).max(MAX_COMPETING_JOBS, `must be from 0 to ${MAX_COMPETING_JOBS}`).default(0),
-      competing_batch_size: z.number({ message: `an integer from 1 to ${MAX_COMPETING_BATCH}` }).int().min(1, `must be from 1 to ${MAX_COMPETING_BATCH}`).max(MAX_COMPETING_BATCH, `must be from 1 to ${MAX_COMPETING_BATCH}`).default(8),
-      competing_seq_len: z.number({ message: `an integer from ${MIN_COMPETING_SEQ} to ${t.maxSeqLen}` }).int().min(MIN_COMPETING_SEQ, `must be from ${MIN_COMPETING_SEQ} to ${t.maxSeqLen}`).max(t.maxSeqLen, `must be from ${MIN_COMPETING_SEQ} to ${t.maxSeqLen}`).default(64),
+      slots: intIn(1, slots, 'the configured device slots').default(1),
+      competing_jobs: intIn(0, MAX_COMPETING_JOBS).default(0),
+      competing_batch_size: intIn(1, MAX_COMPETING_BATCH).default(8),
+      competing_seq_len: intIn(MIN_COMPETING_SEQ, t.maxSeqLen).default(64),
     }).strict().refine((k) => k.slots < slots || k.competing_jobs > 0, {
       message: `takes nothing away: set slots below ${slots} or competing_jobs above 0`, path: ['slots'],
     });
   },
-  create: (t) => createRuntime(t),
-};
+  create: (t: GpuStarvationTarget, record) => createRuntime(t, record),
+});
 
-function createRuntime(t: GpuStarvationTarget): GpuStarvationRuntime {
+function createRuntime(t: GpuStarvationTarget, record: FiredRecorder): FaultRuntime<GpuStarvationKnobs, GpuStarvationTarget> {
   let generation = 0;
   let active = false;
-  const jobs: Promise<void>[] = [];
   const c = { slots_withheld: 0, competing_batches: 0, competing_busy_ms: 0, competing_errors: 0, requests_queued: 0 };
 
   async function competingJob(k: GpuStarvationKnobs, gen: number, seed: number): Promise<void> {
-    const rnd = seededRandom(seed);
+    const rnd = mulberry32(seed);
     const n = k.competing_batch_size * k.competing_seq_len;
     while (gen === generation) {
       const inputIds = new BigInt64Array(n);
-      for (let i = 0; i < n; i++) inputIds[i] = BigInt(5 + Math.floor(rnd() * (t.vocabSize - 5)));
+      for (let i = 0; i < n; i++) inputIds[i] = BigInt(FIRST_WORD_ID + Math.floor(rnd() * (t.assets.vocabSize - FIRST_WORD_ID)));
       const attentionMask = new BigInt64Array(n).fill(1n);
-      const features = new Float32Array(k.competing_batch_size * t.featureDim).map(() => rnd());
+      const features = new Float32Array(k.competing_batch_size * t.assets.featureDim).map(() => rnd());
       const permit = await t.semaphore.acquire();
       if (gen !== generation) {
         permit.release();
@@ -99,21 +108,31 @@ function createRuntime(t: GpuStarvationTarget): GpuStarvationRuntime {
       const gen = ++generation;
       t.semaphore.setPermits(k.slots);
       c.slots_withheld = t.semaphore.configured - k.slots;
-      for (let i = 0; i < k.competing_jobs; i++) jobs.push(competingJob(k, gen, gen * 100 + i));
+      for (let i = 0; i < k.competing_jobs; i++) void competingJob(k, gen, gen * 100 + i);
     },
     reset() {
       generation++;
       active = false;
-      jobs.length = 0;
       t.semaphore.setPermits(t.semaphore.configured);
       c.slots_withheld = 0;
     },
     counters: () => ({ ...c }),
-    afterPermit(queued, fired) {
-      if (active && queued) {
-        fired.add('gpu-starvation');
-        c.requests_queued++;
-      }
-    },
+    // A batch serves several requests: each row carries its request's context, so a
+    // batch that queued is recorded for every request in it.
+    wrap: (w) => ({
+      runner: decorate(w.runner, {
+        async run(rows) {
+          const results = await w.runner.run(rows);
+          if (active) {
+            rows.forEach((row, i) => {
+              if (!results[i]?.queued) return;
+              record.fired(row.context);
+              c.requests_queued++;
+            });
+          }
+          return results;
+        },
+      }),
+    }),
   };
 }

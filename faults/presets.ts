@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { FAULT_NAMES, type FaultName } from './wire.ts';
+import { FAULT_NAMES, type FaultName } from './registry.ts';
 
 export const PRESETS_FILE = new URL('./presets.json', import.meta.url);
 

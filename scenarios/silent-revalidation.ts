@@ -1,5 +1,5 @@
 /**
- * When the model's output is corrupted and silently repaired (HTTP stays 200), do validation_attempts >= 2 reveal every affected request?
+ * When the model's output is corrupted and silently repaired or re-invoked (HTTP stays 200 for almost every request), do validation_attempts >= 2 reveal every affected request?
  *
  * Run it with `make scenario-silent-revalidation`, which starts the stack and the pipeline, runs this
  * script, then checks the traces against the ledger. Knobs and load: patterns.json.

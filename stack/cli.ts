@@ -38,7 +38,7 @@ async function up(): Promise<void> {
 async function pipelineUp(): Promise<void> {
   await up();
   const state = readState()!;
-  const { launchPipeline } = await import('../target-pipeline/launch.ts');
+  const { launchPipeline } = await import('./pipeline.ts');
   try {
     const p = await launchPipeline({
       env: { HARNESS_OTLP_HTTP_URL: state.endpoints.otlpHttpUrl },
@@ -47,7 +47,7 @@ async function pipelineUp(): Promise<void> {
     });
     state.services = [...p.processes.values()].reverse().map((proc) => ({ name: proc.name, pid: proc.pid ?? -1, graceMs: proc.graceMs }));
     writeState(state);
-    console.log(`pipeline ready: POST ${p.gatewayUrl}/predict (fault admin API ${p.adminUrl}, FAULT_INJECTION=${p.config.FAULT_INJECTION})`);
+    console.log(`pipeline ready: POST ${p.gatewayUrl}/predict (fault admin API ${p.adminUrl}, FAULT_INJECTION=${p.faults.FAULT_INJECTION})`);
   } catch (err) {
     await down();
     throw err;

@@ -1,19 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseEnv } from 'node:util';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const TOOLS_DIR = path.join(REPO_ROOT, '.tools');
 
-/** The pinned versions of docker/build/versions.env, the single source of truth. */
+/**
+ * The pinned versions of docker/build/versions.env, the single source of truth: plain
+ * KEY=value lines that the build scripts source, read here with Node's dotenv parser.
+ */
 export function readVersions(): Record<string, string> {
-  const file = path.join(REPO_ROOT, 'docker/build/versions.env');
-  const out: Record<string, string> = {};
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (m?.[1] && m[2] !== undefined) out[m[1]] = m[2];
-  }
-  return out;
+  const parsed = parseEnv(fs.readFileSync(path.join(REPO_ROOT, 'docker/build/versions.env'), 'utf8'));
+  return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 export interface ToolPaths {

@@ -3,9 +3,12 @@
  * with a message naming each bad setting. Defaults are named here and nowhere else.
  */
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { REPO_ROOT } from '../stack/tools.ts';
 import { breakPointsSchema } from './telemetry/break.ts';
+
+/** The checkout this pipeline runs from (its assets and run data live below it by default). */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export const PIPELINE_DEFAULTS = {
   PIPELINE_HOST: '127.0.0.1',
@@ -13,13 +16,9 @@ export const PIPELINE_DEFAULTS = {
   FEATURE_EXTRACTOR_PORT: 8081,
   INFERENCE_PORT: 8082,
   POST_PROCESSOR_PORT: 8083,
-  /** The fault admin API (gateway) and the services' internal fault endpoints. */
-  ADMIN_PORT: 9180,
-  FEATURE_EXTRACTOR_ADMIN_PORT: 9181,
-  INFERENCE_ADMIN_PORT: 9182,
   MODEL_NAME: 'intent-encoder',
-  ASSETS_DIR: path.join(REPO_ROOT, 'target-pipeline/assets/generated'),
-  FEATURE_DB_PATH: path.join(REPO_ROOT, '.runs/feature-store.sqlite'),
+  ASSETS_DIR: path.join(ROOT, 'target-pipeline/assets/generated'),
+  FEATURE_DB_PATH: path.join(ROOT, '.runs/feature-store.sqlite'),
   FEATURE_ENTITIES: 2000,
   /** Long enough that a warmed cache stays warm for a whole scenario. */
   FEATURE_CACHE_TTL_MS: 600_000,
@@ -38,7 +37,6 @@ export const PIPELINE_DEFAULTS = {
   MAX_VALIDATION_ATTEMPTS: 3,
   UPSTREAM_TIMEOUT_MS: 30_000,
   SHUTDOWN_GRACE_MS: 15_000,
-  FAULT_INJECTION: 'off',
 } as const;
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -61,10 +59,6 @@ export const pipelineSchema = z.object({
   FEATURE_EXTRACTOR_PORT: port.default(D.FEATURE_EXTRACTOR_PORT),
   INFERENCE_PORT: port.default(D.INFERENCE_PORT),
   POST_PROCESSOR_PORT: port.default(D.POST_PROCESSOR_PORT),
-  ADMIN_PORT: port.default(D.ADMIN_PORT),
-  ADMIN_HOST: z.string().default('127.0.0.1'),
-  FEATURE_EXTRACTOR_ADMIN_PORT: port.default(D.FEATURE_EXTRACTOR_ADMIN_PORT),
-  INFERENCE_ADMIN_PORT: port.default(D.INFERENCE_ADMIN_PORT),
   MODEL_NAME: z.string().min(1).default(D.MODEL_NAME),
   ASSETS_DIR: z.string().min(1).default(D.ASSETS_DIR),
   FEATURE_DB_PATH: z.string().min(1).default(D.FEATURE_DB_PATH),
@@ -84,16 +78,11 @@ export const pipelineSchema = z.object({
   MAX_VALIDATION_ATTEMPTS: positiveInt(10).default(D.MAX_VALIDATION_ATTEMPTS),
   UPSTREAM_TIMEOUT_MS: positiveInt(600_000).default(D.UPSTREAM_TIMEOUT_MS),
   SHUTDOWN_GRACE_MS: positiveInt(600_000).default(D.SHUTDOWN_GRACE_MS),
-  FAULT_INJECTION: z.enum(['on', 'off']).default(D.FAULT_INJECTION),
-  FAULT_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   /** CI self-test only (see telemetry/break.ts): instrumentation points to leave out. */
   HARNESS_BREAK_INSTRUMENTATION: breakPointsSchema,
 }).superRefine((c, ctx) => {
   if (c.INFERENCE_WORKERS < c.DEVICE_SLOTS) {
     ctx.addIssue({ code: 'custom', path: ['INFERENCE_WORKERS'], message: `must be >= DEVICE_SLOTS (${c.DEVICE_SLOTS}): each slot runs on its own worker` });
-  }
-  if (c.FAULT_INJECTION === 'on' && !c.FAULT_ADMIN_TOKEN) {
-    ctx.addIssue({ code: 'custom', path: ['FAULT_ADMIN_TOKEN'], message: 'required when FAULT_INJECTION=on' });
   }
 });
 
@@ -119,7 +108,6 @@ export function loadPipelineConfig(env: NodeJS.ProcessEnv = process.env): Pipeli
 /** Every port setting of the pipeline at its default plus `offset`, as environment variables. */
 export const PIPELINE_PORT_SETTINGS = [
   'GATEWAY_PORT', 'FEATURE_EXTRACTOR_PORT', 'INFERENCE_PORT', 'POST_PROCESSOR_PORT',
-  'ADMIN_PORT', 'FEATURE_EXTRACTOR_ADMIN_PORT', 'INFERENCE_ADMIN_PORT',
 ] as const;
 
 export function pipelinePorts(offset: number): Record<(typeof PIPELINE_PORT_SETTINGS)[number], string> {

@@ -122,3 +122,5 @@ export const Metrics = {
 
 /** Header the gateway returns with the W3C traceresponse value. */
 export const TRACE_RESPONSE_HEADER = 'traceresponse';
+/** The gateway's id for a request (the ml.request.id attribute), also sent to the caller. */
+export const REQUEST_ID_HEADER = 'x-request-id';

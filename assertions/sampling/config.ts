@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { FAULT_NAMES } from '../../faults/wire.ts';
+import { FAULT_NAMES } from '../../faults/registry.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 import { CORRUPTION_MODES } from '../../faults/output-corruption.ts';
 import { patternNames, ScenarioConfigError } from '../scenario/config.ts';

@@ -18,7 +18,7 @@ import type { StackConfig } from '../../stack/config.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 import { waitFor } from '../../stack/wait.ts';
 import { COLLECTOR_CONFIG } from '../../stack/local.ts';
-import type { PipelineServiceName } from '../../target-pipeline/launch.ts';
+import type { PipelineServiceName } from '../../stack/pipeline.ts';
 import { spansOf, sumSeries, TempoClient, type OtlpTrace, type TimeRange } from '../tempo/client.ts';
 import { scrape, sumOf, type PromSample } from '../verdict/prom-text.ts';
 import type { ScaleOutConfig } from './config.ts';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { FAULT_NAMES, type FaultName } from '../../faults/wire.ts';
+import { FAULT_NAMES, type FaultName } from '../../faults/registry.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 
 export const PATTERNS_FILE = path.join(REPO_ROOT, 'scenarios/patterns.json');

@@ -3,11 +3,13 @@
  * the load's pool in the feature cache, the model warm on every worker. These requests
  * happen before the ledger cursor, so they are not part of the verdict.
  */
+import { entityIdFor } from '../../target-pipeline/feature-extractor/entity-id.ts';
+
 export const PRIME_IDS_PER_REQUEST = 32;
 export const PRIME_WARM_REQUESTS = 8;
 
 export async function primePipeline(gatewayUrl: string, entities: number, modelName: string): Promise<void> {
-  const ids = Array.from({ length: entities }, (_, i) => `user-${String(i).padStart(6, '0')}`);
+  const ids = Array.from({ length: entities }, (_, i) => entityIdFor(i));
   const post = async (featureIds: string[]): Promise<void> => {
     const res = await fetch(`${gatewayUrl}/predict`, {
       method: 'POST',

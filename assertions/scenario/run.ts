@@ -6,12 +6,13 @@
  */
 import path from 'node:path';
 import type { LedgerEntry } from '../../faults/ledger.ts';
-import { FAULT_NAMES, type FaultName } from '../../faults/wire.ts';
+import { FAULT_NAMES, type FaultName } from '../../faults/registry.ts';
 import { loadStackConfig, type StackConfig } from '../../stack/config.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 import { Attr, Spans } from '../../target-pipeline/semconv.ts';
 import type { ScenarioVerdict } from '../reports/types.ts';
 import { waterfall } from '../reports/waterfall.ts';
+import { median } from '../stats.ts';
 import { attrsToRecord, spansOf, TempoClient, type TimeRange } from '../tempo/client.ts';
 import { keptSet, matchedBy, waitForAllTraces, waitForSampling, wholeTraces } from '../verdict/collect.ts';
 import { faultVerdict, judge, judgeWhole, keptUnfaulted, PASS_RECALL, type FaultVerdict } from '../verdict/compute.ts';
@@ -188,7 +189,7 @@ async function stageBreakdown(full: TempoClient, entries: LedgerEntry[]): Promis
   };
   const f = await collect(entries.filter((e) => e.faults.length > 0));
   const u = await collect(entries.filter((e) => e.faults.length === 0));
-  const median = (xs: number[] | undefined) => (xs && xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : null);
-  const stages = Object.values(Spans).filter((n) => f.has(n) || u.has(n)).map((n) => ({ stage: n, faulted_median_ms: median(f.get(n)), unfaulted_median_ms: median(u.get(n)) }));
+  const medianOf = (xs: number[] | undefined) => (xs?.length ? median(xs) : null);
+  const stages = Object.values(Spans).filter((n) => f.has(n) || u.has(n)).map((n) => ({ stage: n, faulted_median_ms: medianOf(f.get(n)), unfaulted_median_ms: medianOf(u.get(n)) }));
   return { stages, device };
 }

@@ -9,7 +9,7 @@ import { AdminClient } from '../../faults/admin/client.ts';
 import type { StackConfig } from '../../stack/config.ts';
 import { stackProvider } from '../../stack/select.ts';
 import type { RunningStack, StackProvider } from '../../stack/provider.ts';
-import { launchPipeline, type PipelineServiceName, type RunningPipeline } from '../../target-pipeline/launch.ts';
+import { launchPipeline, type PipelineServiceName, type RunningPipeline } from '../../stack/pipeline.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 import { HarnessError } from './errors.ts';
 import { runK6Script, K6_THRESHOLDS_FAILED, type K6Target } from './k6.ts';

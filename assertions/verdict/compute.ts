@@ -4,7 +4,7 @@
  * matched, which traces each sampled tenant kept). Pure functions: unit-tested alone.
  */
 import type { LedgerEntry } from '../../faults/ledger.ts';
-import type { FaultName } from '../../faults/wire.ts';
+import type { FaultName } from '../../faults/registry.ts';
 import { probabilisticKeeps } from '../sampling/probabilistic.ts';
 
 export const PASS_RECALL = 0.99;

@@ -92,7 +92,7 @@ image_pipeline() {
   need "$root/target-pipeline/assets/generated/manifest.json" "make assets"
   mkdir -p "$d/app/.runs"
   cp "$root/package.json" "$root/package-lock.json" "$root/.npmrc" "$d/app/"
-  (cd "$root" && tar -c --exclude='*.test.ts' target-pipeline faults stack) | tar -x -C "$d/app"
+  (cd "$root" && tar -c --exclude='*.test.ts' target-pipeline faults) | tar -x -C "$d/app"
   (cd "$d/app" && npm ci --omit=dev --prefer-offline --no-fund --no-audit --loglevel=error >/dev/null)
   # Only linux-x64 native code runs in the image.
   find "$d/app/node_modules/onnxruntime-node/bin/napi-v6" -mindepth 1 -maxdepth 1 ! -name linux -exec rm -rf {} +

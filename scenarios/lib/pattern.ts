@@ -7,6 +7,7 @@
 import { check, fail } from 'k6';
 import http from 'k6/http';
 import type { Options } from 'k6/options';
+import { randomEntityId, randomText } from './traffic.ts';
 
 export interface PatternConfig {
   question: string;
@@ -28,18 +29,6 @@ const GATEWAY = __ENV.GATEWAY_URL || 'http://127.0.0.1:8080';
 const ADMIN = __ENV.ADMIN_URL || 'http://127.0.0.1:9180';
 const TOKEN = __ENV.FAULT_ADMIN_TOKEN || '';
 const MODEL = __ENV.MODEL_NAME || 'intent-encoder';
-
-/** Texts of varied length, so sequence lengths (and forward-pass cost) vary like real traffic. */
-const TEXTS = [
-  'my card was charged twice for the same order',
-  'please cancel my subscription before the next billing date',
-  'the delivery is late again and nobody answers the phone, I want a refund or a discount on my next order',
-  'can I upgrade my plan',
-  'I moved to a new address last month and the invoices still go to the old one; also the app logs me out every day and support told me to reinstall it three times already',
-  'why was my transfer declined',
-  'great service, thanks',
-  'the item arrived broken, the box was crushed and the seller does not reply',
-];
 
 export function resolvePattern(file: PatternsFile, name: string): PatternConfig {
   const p = file.patterns[name];
@@ -82,10 +71,6 @@ export function buildOptions(p: PatternConfig): Options {
   };
 }
 
-function entity(i: number): string {
-  return `user-${String(i).padStart(6, '0')}`;
-}
-
 export function makeSetup(p: PatternConfig) {
   return () => {
     const health = http.get(`${GATEWAY}/healthz`, { timeout: '5s' });
@@ -103,10 +88,10 @@ export function makeSetup(p: PatternConfig) {
 export function makeTraffic(p: PatternConfig) {
   return () => {
     const ids: string[] = [];
-    for (let i = 0; i < p.ids_per_request; i++) ids.push(entity(Math.floor(Math.random() * p.entities)));
+    for (let i = 0; i < p.ids_per_request; i++) ids.push(randomEntityId(p.entities));
     const body = JSON.stringify({
       model: MODEL,
-      input: TEXTS[Math.floor(Math.random() * TEXTS.length)],
+      input: randomText(),
       feature_ids: ids,
       client_id: `k6-vu-${__VU}`,
     });

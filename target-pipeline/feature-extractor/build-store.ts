@@ -12,7 +12,9 @@
 import { DatabaseSync } from 'node:sqlite';
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { mulberry32, normal } from './prng.ts';
+import { mulberry32 } from '../model/prng.ts';
+import { entityIdFor } from './entity-id.ts';
+import { normal } from './prng.ts';
 import type { Rng } from './prng.ts';
 
 /** Bump when the generator or the table layout changes, so stale files get rebuilt. */
@@ -35,10 +37,6 @@ export interface StoreSize {
   entities: number;
   eventsPerEntity: number;
   seed: number;
-}
-
-export function entityIdFor(index: number): string {
-  return `user-${String(index).padStart(6, '0')}`;
 }
 
 /** Per-entity behaviour, so that feature vectors differ meaningfully between entities. */

@@ -1,8 +1,7 @@
 /**
  * In-memory feature cache: entity id → feature vector, bounded by a TTL and by an LRU
- * entry limit. The fault injectors drive it through evict() and setTtlMs(), so both act
- * for real: evicted or expired entries are gone and the next lookup is a miss that goes
- * to the store.
+ * entry limit. evict() and setTtlMs() act for real: evicted or expired entries are gone
+ * and the next lookup is a miss that goes to the store.
  */
 
 export const DEFAULT_TTL_MS = 5 * 60_000;
@@ -36,12 +35,23 @@ export interface FeatureCacheStats {
   expirations: number;
 }
 
+/** The cache as its users see it; a wrapper that delegates to a FeatureCache can stand in for it. */
+export interface FeatureCacheApi {
+  mget(ids: readonly string[]): (number[] | undefined)[];
+  set(id: string, vector: readonly number[]): void;
+  evict(request: EvictRequest): number;
+  keys(): string[];
+  setTtlMs(ttlMs: number): void;
+  resetTtl(): void;
+  stats(): FeatureCacheStats;
+}
+
 interface Entry {
   vector: number[];
   storedAt: number;
 }
 
-export class FeatureCache {
+export class FeatureCache implements FeatureCacheApi {
   // Map iteration order is insertion order: re-inserting on a hit keeps the least
   // recently used entry first, which is all an LRU needs.
   private readonly entries = new Map<string, Entry>();

@@ -1,13 +1,10 @@
 /**
- * A small seeded PRNG (mulberry32). The feature store's data must be identical for a
- * given seed on every machine so that features, and therefore model outputs, are
- * reproducible across runs; Math.random cannot be seeded.
+ * Draws for the feature store's data, over the model's seeded generator (model/prng.ts):
+ * the data must be identical for a given seed on every machine so that features, and
+ * therefore model outputs, are reproducible across runs; Math.random cannot be seeded.
  */
 
 export type Rng = () => number;
-
-/** The same generator as the model's assets: one implementation of the stream. */
-export { mulberry32 } from '../model/prng.ts';
 
 /** Standard normal draw (Box-Muller); 1 - u keeps the log argument away from 0. */
 export function normal(rng: Rng): number {

@@ -5,11 +5,9 @@ import { Attr, EventAttr, Events, Metrics, Spans, Services } from '../semconv.ts
 import { jsonErrors } from '../service/run.ts';
 import { HttpError, markSpanError } from '../service/errors.ts';
 import { extractTraceContext } from '../telemetry/http.ts';
-import { FAULTS_HEADER, faultsHeaderValue } from '../../faults/wire.ts';
 import { roundMs } from '../telemetry/units.ts';
 import { tracerFor, type BrokenPoints } from '../telemetry/break.ts';
-import type { FeatureFaultHooks } from './fault-hooks.ts';
-import type { FeatureCache } from './cache.ts';
+import type { FeatureCacheApi } from './cache.ts';
 import type { FeatureSource } from './store.ts';
 
 /** How many unavailable ids an event quotes. */
@@ -19,11 +17,10 @@ export const ENTITY_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 export interface FeatureDeps {
   tracer: Tracer;
   meter: Meter;
-  cache: FeatureCache;
+  cache: Pick<FeatureCacheApi, 'mget' | 'set'>;
   store: FeatureSource;
   featureDim: number;
   maxIds: number;
-  hooks: FeatureFaultHooks;
   /** HARNESS_BREAK_INSTRUMENTATION (CI self-test); absent in normal runs. */
   broken?: BrokenPoints;
 }
@@ -38,7 +35,6 @@ export function featureApp(d: FeatureDeps): express.Express {
   app.use(express.json({ limit: '256kb' }));
   app.use(extractTraceContext);
   app.post('/features', (req, res, next) => {
-    const fired = new Set<string>();
     const parsed = body.safeParse(req.body);
     if (!parsed.success) {
       const i = parsed.error.issues[0]!;
@@ -64,7 +60,6 @@ export function featureApp(d: FeatureDeps): express.Express {
           if (v) features.set(id, v);
           else missed.push(id);
         });
-        d.hooks.afterLookup?.(missed, fired);
         const hits = ids.length - missed.length;
         span.setAttributes({
           [Attr.featuresCacheHits]: hits,
@@ -84,7 +79,6 @@ export function featureApp(d: FeatureDeps): express.Express {
                 d.cache.set(id, v);
               }
               unavailable = missed.filter((id) => !fromStore.has(id));
-              d.hooks.afterFill?.([...fromStore.keys()]);
             } catch (err) {
               throw markSpanError(s, err);
             } finally {
@@ -103,7 +97,6 @@ export function featureApp(d: FeatureDeps): express.Express {
           span.setAttribute(Attr.featuresUnavailable, unavailable.length);
         }
         span.setAttribute(Attr.featuresRetrieved, features.size);
-        if (fired.size) res.setHeader(FAULTS_HEADER, faultsHeaderValue(fired));
         res.json({ vector: meanVector([...features.values()], d.featureDim), retrieved: features.size, unavailable });
       } catch (err) {
         markSpanError(span, err);

@@ -6,13 +6,13 @@
 import { DatabaseSync } from 'node:sqlite';
 import type { StatementSync } from 'node:sqlite';
 import { existsSync, rmSync } from 'node:fs';
-import { DATASET_END_TS, buildStoreFile, entityIdFor, metaFor } from './build-store.ts';
+import { DATASET_END_TS, buildStoreFile, metaFor } from './build-store.ts';
 import type { StoreSize } from './build-store.ts';
+import { entityIdFor } from './entity-id.ts';
 import { FEATURE_SQL, rowToVector } from './feature-query.ts';
 import type { FeatureRow } from './feature-query.ts';
 
 export { FEATURE_DIM, FEATURE_NAMES } from './feature-query.ts';
-export { entityIdFor } from './build-store.ts';
 
 /**
  * Sized so one entity's features cost tens of milliseconds (≈3,000 scattered rows, four
@@ -89,11 +89,6 @@ export class FeatureStore implements FeatureSource {
   close(): void {
     this.db.close();
   }
-}
-
-/** An id that is well-formed but never present in any store, to exercise "unavailable". */
-export function unknownEntityId(index: number): string {
-  return `ghost-${String(index).padStart(6, '0')}`;
 }
 
 function checkSize(size: StoreSize): void {

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { SpanStatusCode, type Meter, type Span, type Tracer } from '@opentelemetry/api';
 import express, { type Request, type Response } from 'express';
-import type { Ledger } from '../../faults/ledger.ts';
-import { FAULTS_HEADER, parseFaultsHeader, type FaultName } from '../../faults/wire.ts';
-import { Attr, Metrics, Spans, Services } from '../semconv.ts';
+import { Attr, Metrics, REQUEST_ID_HEADER, Spans, Services } from '../semconv.ts';
 import { jsonErrors } from '../service/run.ts';
 import { HttpError, markSpanError, toError } from '../service/errors.ts';
-import { postJson, UpstreamError } from '../service/upstream.ts';
+import { postJson } from '../service/upstream.ts';
 import { extractTraceContext, setTraceResponse } from '../telemetry/http.ts';
 import { roundMs } from '../telemetry/units.ts';
 import { validatePredict, type PredictRequest, type RequestLimits, type ValidationFailure } from './request.ts';
@@ -14,7 +12,6 @@ import { validatePredict, type PredictRequest, type RequestLimits, type Validati
 export interface GatewayDeps extends RequestLimits {
   tracer: Tracer;
   meter: Meter;
-  ledger: Ledger;
   maxBodyBytes: number;
   timeoutMs: number;
   urls: { featureExtractor: string; inference: string; postProcessor: string };
@@ -30,24 +27,20 @@ export function gatewayApp(d: GatewayDeps): express.Express {
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
 
   app.post('/predict', (req: Request, res: Response) => {
-    const arrived = Date.now();
     const t0 = performance.now();
     d.tracer.startActiveSpan(Spans.pipelineRequest, async (root) => {
       const requestId = randomUUID();
-      const fired = new Set<FaultName>();
       root.setAttribute(Attr.requestId, requestId);
+      res.setHeader(REQUEST_ID_HEADER, requestId);
       setTraceResponse(res, root);
       let status = 200;
       try {
         const req1 = await validateInSpan(d, root, () => readBody(req, res, rawBody));
         const featureRes = await postJson<{ vector: number[] }>(`${d.urls.featureExtractor}/features`, { ids: req1.feature_ids }, d.timeoutMs);
-        collect(fired, featureRes.headers);
         const inferRes = await postJson<{ output: string; tokens: number; model_version: string; device: string }>(
           `${d.urls.inference}/infer`, { text: req1.input, features: featureRes.data.vector }, d.timeoutMs);
-        collect(fired, inferRes.headers);
         const postRes = await postJson<{ value: unknown }>(`${d.urls.postProcessor}/postprocess`,
           { output: inferRes.data.output, reinvoke: { text: req1.input, features: featureRes.data.vector } }, d.timeoutMs);
-        collect(fired, postRes.headers);
         root.setAttributes({
           [Attr.outputTokens]: inferRes.data.tokens,
           [Attr.pipelineSuccess]: true,
@@ -55,7 +48,6 @@ export function gatewayApp(d: GatewayDeps): express.Express {
         res.json({ request_id: requestId, model_version: inferRes.data.model_version, device: inferRes.data.device, result: postRes.data.value });
       } catch (thrown) {
         const err = toError(thrown);
-        if (err instanceof UpstreamError) collect(fired, err.headers);
         status = err instanceof HttpError ? err.status : 500;
         markSpanError(root, err);
         root.setAttribute(Attr.pipelineSuccess, false);
@@ -67,17 +59,12 @@ export function gatewayApp(d: GatewayDeps): express.Express {
         root.setAttribute(Attr.pipelineLatencyMs, roundMs(ms));
         latency.record(ms, { status: String(status) });
         stageMs.record(ms, { stage: 'pipeline' });
-        d.ledger.append({ trace_id: root.spanContext().traceId, request_id: requestId, ts: arrived, status, latency_ms: roundMs(ms), faults: [...fired].sort() });
         root.end();
       }
     });
   });
   app.use(jsonErrors(Services.gateway));
   return app;
-}
-
-function collect(fired: Set<FaultName>, headers: Headers): void {
-  for (const f of parseFaultsHeader(headers.get(FAULTS_HEADER))) fired.add(f);
 }
 
 /** The raw body, or an HttpError that says what was wrong with it (size, encoding). */

@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type { InferencePool } from './engine/pool.ts';
 import type { DeviceSemaphore } from './semaphore.ts';
 
@@ -5,6 +6,8 @@ import type { DeviceSemaphore } from './semaphore.ts';
 export interface RowInput {
   ids: number[];
   features: number[];
+  /** The trace context of the request this row belongs to: a batch's work can be attributed to each of its requests. */
+  context: Context;
 }
 
 export interface RowResult {
@@ -20,12 +23,18 @@ export interface RowResult {
   workerId: number;
 }
 
+/** What runs a batch: the service depends on this, not on the class. */
+export interface BatchRun {
+  readonly numLabels: number;
+  run(rows: RowInput[]): Promise<RowResult[]>;
+}
+
 /**
  * Runs batches on the device: packs rows into padded int64 tensors, waits for a device
  * slot (the semaphore decides who runs), runs the forward pass on a worker, and splits
  * the logits back per row.
  */
-export class BatchRunner {
+export class BatchRunner implements BatchRun {
   private readonly warmWorkers = new Set<number>();
   private readonly pool: InferencePool;
   private readonly semaphore: DeviceSemaphore;

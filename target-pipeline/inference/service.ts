@@ -2,7 +2,8 @@ import { context, trace, type Meter, type Tracer } from '@opentelemetry/api';
 import express from 'express';
 import { z } from 'zod';
 import type { ModelAssets } from '../model/assets.ts';
-import { decodeOutput, serializeOutput } from '../model/decode.ts';
+import { decodeOutput } from '../model/decode.ts';
+import type { ModelOutput } from '../model/output.ts';
 import { encodeBatch } from '../model/tokenizer.ts';
 import { Attr, EventAttr, Events, HIGH_QUEUE_WAIT_MS, Metrics, ModelLoadState, Spans, Services } from '../semconv.ts';
 import { jsonErrors } from '../service/run.ts';
@@ -10,12 +11,10 @@ import { HttpError, markSpanError } from '../service/errors.ts';
 import { extractTraceContext } from '../telemetry/http.ts';
 import { DynamicBatcher } from './batcher.ts';
 import type { InferencePool } from './engine/pool.ts';
-import { FAULTS_HEADER, type InferenceFaultHooks } from './fault-hooks.ts';
-import { faultsHeaderValue } from '../../faults/wire.ts';
 import { roundMs } from '../telemetry/units.ts';
 import { tracerFor, type BrokenPoints } from '../telemetry/break.ts';
-import type { BatchRunner, RowInput, RowResult } from './runner.ts';
-import type { TokenizerHolder } from './tokenizer-holder.ts';
+import type { BatchRun, RowInput, RowResult } from './runner.ts';
+import type { TokenizerSource } from './tokenizer-holder.ts';
 
 /** Tokenization slower than this gets an event on the batch assembly span. */
 export const SLOW_TOKENIZATION_MS = 20;
@@ -25,14 +24,19 @@ export interface InferenceDeps {
   meter: Meter;
   assets: ModelAssets;
   pool: InferencePool;
-  runner: BatchRunner;
-  tokenizers: TokenizerHolder;
-  hooks: InferenceFaultHooks;
+  runner: BatchRun;
+  tokenizers: TokenizerSource;
+  /** Writes a decoded output as the JSON text the post-processor receives. */
+  output: OutputWriter;
   batch: { maxSize: number; maxWaitMs: number };
   maxSeqLen: number;
   maxInputChars: number;
   /** HARNESS_BREAK_INSTRUMENTATION (CI self-test); absent in normal runs. */
   broken?: BrokenPoints;
+}
+
+export interface OutputWriter {
+  serialize(output: ModelOutput): string;
 }
 
 export function inferRequestSchema(featureDim: number, maxInputChars: number) {
@@ -57,7 +61,6 @@ export function inferenceApp(d: InferenceDeps): express.Express {
   app.use(express.json({ limit: '1mb' }));
   app.use(extractTraceContext);
   app.post('/infer', async (req, res, next) => {
-    const fired = new Set<string>();
     try {
       const parsed = schema.safeParse(req.body);
       if (!parsed.success) {
@@ -73,7 +76,6 @@ export function inferenceApp(d: InferenceDeps): express.Express {
       let outcome;
       let tokens: number;
       try {
-        d.hooks.beforeTokenize?.(fired);
         const { loaded } = await d.tokenizers.get((build) =>
           // The tokenizer is rebuilt either way; a broken 'tokenizer-init-span' only leaves its span unrecorded.
           tracerFor('tokenizer-init-span', d.tracer, d.broken).startActiveSpan(Spans.tokenizerInit, {}, assemblyCtx, async (span) => {
@@ -100,7 +102,7 @@ export function inferenceApp(d: InferenceDeps): express.Express {
         assembly.setAttribute(Attr.tokensInput, tokens);
         assembly.setAttribute(Attr.tokensTruncated, enc.truncated[0] ?? false);
         const ids = Array.from(enc.inputIds.subarray(0, tokens), Number);
-        outcome = await batcher.submit({ ids, features });
+        outcome = await batcher.submit({ ids, features, context: context.active() });
         assembly.setAttribute(Attr.batchSize, outcome.batchSize);
         assembly.setAttribute(Attr.batchWaitMs, roundMs(outcome.batchWaitMs));
       } catch (err) {
@@ -115,7 +117,6 @@ export function inferenceApp(d: InferenceDeps): express.Express {
       let row: RowResult;
       try {
         row = await outcome.result;
-        d.hooks.afterPermit?.(row.queued, fired);
         span.setAttributes({
           [Attr.batchSize]: row.batchSize,
           [Attr.batchMaxSeqLen]: row.maxSeqLen,
@@ -138,12 +139,9 @@ export function inferenceApp(d: InferenceDeps): express.Express {
       }
       stageMs.record(row.queueWaitMs + row.forwardPassMs, { stage: 'inference' });
 
-      const decoded = serializeOutput(decodeOutput(row.logits, 0, d.runner.numLabels, tokens, d.assets.version, d.assets.labels));
-      const output = d.hooks.corruptOutput ? d.hooks.corruptOutput(decoded, fired) : decoded;
-      if (fired.size) res.setHeader(FAULTS_HEADER, faultsHeaderValue(fired));
+      const output = d.output.serialize(decodeOutput(row.logits, 0, d.runner.numLabels, tokens, d.assets.version, d.assets.labels));
       res.json({ output, tokens, model_version: d.assets.version, device: d.pool.provider });
     } catch (err) {
-      if (fired.size) res.setHeader(FAULTS_HEADER, faultsHeaderValue(fired));
       next(err);
     }
   });

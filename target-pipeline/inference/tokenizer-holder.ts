@@ -1,11 +1,20 @@
 import { loadTokenizer, type LoadedTokenizer } from '../model/tokenizer.ts';
 
+/** Where the service gets its tokenizer: the live instance, rebuilt on demand. */
+export interface TokenizerSource {
+  /** Rebuilds since start (the first load included). */
+  readonly builds: number;
+  get(onBuild?: (build: () => Promise<LoadedTokenizer>) => Promise<LoadedTokenizer>): Promise<{ loaded: LoadedTokenizer; rebuilt: boolean }>;
+  /** Drops the instance; true when there was one to drop. */
+  discard(): boolean;
+}
+
 /**
  * Holds the live tokenizer instance. After discard() the next caller really rebuilds
  * it from its files (read, parse, construct); callers arriving during a rebuild share
  * that one rebuild, the way a lazily initialised component behaves in a server.
  */
-export class TokenizerHolder {
+export class TokenizerHolder implements TokenizerSource {
   private current: LoadedTokenizer | undefined;
   private loading: Promise<LoadedTokenizer> | undefined;
   private readonly dir: string;

@@ -1,7 +1,6 @@
 import { type Meter, type Tracer } from '@opentelemetry/api';
 import express from 'express';
 import { z } from 'zod';
-import { FAULTS_HEADER, faultsHeaderValue, parseFaultsHeader } from '../../faults/wire.ts';
 import { Attr, EventAttr, Events, Metrics, Spans, Services } from '../semconv.ts';
 import { jsonErrors } from '../service/run.ts';
 import { HttpError, markSpanError } from '../service/errors.ts';
@@ -42,13 +41,11 @@ export function postProcessorApp(d: PostProcessorDeps): express.Express {
       next(new HttpError(400, `invalid /postprocess body: ${i.path.join('.') || '(root)'}: ${i.message}`, i.path.join('.')));
       return;
     }
-    const fired = new Set<string>();
     await d.tracer.startActiveSpan(Spans.postProcessing, async (span) => {
       const started = performance.now();
       try {
         const outcome = await postProcess(parsed.data.output, async () => {
           const r = await postJson<{ output: string }>(`${d.inferenceUrl}/infer`, parsed.data.reinvoke, d.timeoutMs);
-          for (const f of parseFaultsHeader(r.headers.get(FAULTS_HEADER))) fired.add(f);
           return r.data.output;
         }, { maxAttempts: d.maxAttempts });
         for (const f of outcome.failures) {
@@ -58,7 +55,6 @@ export function postProcessorApp(d: PostProcessorDeps): express.Express {
         span.setAttribute(Attr.outputValid, outcome.value !== undefined);
         span.setAttribute(Attr.outputRequiredRepair, outcome.requiredRepair);
         attemptsHist.record(outcome.attempts);
-        if (fired.size) res.setHeader(FAULTS_HEADER, faultsHeaderValue(fired));
         if (!outcome.value) {
           const last = outcome.failures.at(-1);
           throw new HttpError(502, `model output failed validation after ${outcome.attempts} attempts (last: ${last?.reason ?? 'unknown'} at ${last?.field ?? 'unknown'})`);
@@ -66,7 +62,6 @@ export function postProcessorApp(d: PostProcessorDeps): express.Express {
         res.json({ value: outcome.value, attempts: outcome.attempts });
       } catch (err) {
         markSpanError(span, err);
-        if (fired.size && !res.headersSent) res.setHeader(FAULTS_HEADER, faultsHeaderValue(fired));
         next(err);
       } finally {
         stageMs.record(performance.now() - started, { stage: 'post_processing' });

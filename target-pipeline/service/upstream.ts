@@ -10,14 +10,14 @@ export class UpstreamError extends HttpError {
   }
 }
 
+/** Socket errors of a pooled keep-alive connection that the server closed as the request went out. */
+const RESET_BEFORE_ANSWER = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
+
 /**
  * POSTs JSON to the next service with the current trace context injected. A non-2xx
  * answer becomes an HttpError that keeps the upstream status class and message, so the
  * caller can tell "the next service rejected this" from "the next service is down".
  */
-/** Socket errors of a pooled keep-alive connection that the server closed as the request went out. */
-const RESET_BEFORE_ANSWER = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
-
 export async function postJson<T>(url: string, body: unknown, timeoutMs: number): Promise<{ data: T; headers: Headers }> {
   let res: Response;
   const send = () => fetch(url, {

@@ -5,8 +5,11 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerEntry } from '../../faults/ledger.ts';
+import { median } from '../../assertions/stats.ts';
 import { attrsToRecord, spansOf, type OtlpSpan } from '../../assertions/tempo/client.ts';
+import { matchedBy, waitForAllTraces } from '../../assertions/verdict/collect.ts';
 import { waitFor } from '../../stack/wait.ts';
+import { entityIdFor } from '../../target-pipeline/feature-extractor/entity-id.ts';
 import { Attr, Events, Spans } from '../../target-pipeline/semconv.ts';
 import { admin, predictBody, useTestRig } from './helpers/pipeline.ts';
 
@@ -18,9 +21,12 @@ const RESET_ROUNDS = 30;
 const ROUND_SAMPLE = 8;
 const SETTLE_REQUESTS = 2;
 
-const rig = useTestRig();
+/** A fault kept outside faults/, loaded the way a team would add its own. */
+const FIXTURE_FAULT = 'test/fixtures/faults/hot-key-eviction.ts';
 
-const entity = (i: number) => `user-${String(i % ENTITIES).padStart(6, '0')}`;
+const rig = useTestRig({ HARNESS_EXTRA_FAULTS: FIXTURE_FAULT });
+
+const entity = (i: number) => entityIdFor(i % ENTITIES);
 
 async function send(n: number, concurrency = 1, offset = 0): Promise<LedgerEntry[]> {
   const before = (await admin(rig.pipeline, 'GET', '/ledger?after=0&limit=10000')).json;
@@ -51,7 +57,6 @@ async function spansFor(e: LedgerEntry): Promise<(OtlpSpan & { serviceName: stri
 }
 
 const attr = (spans: OtlpSpan[], name: string, key: string) => attrsToRecord(spans.find((s) => s.name === name)?.attributes)[key];
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function prime(): Promise<void> {
   const res = await fetch(`${rig.pipeline.gatewayUrl}/predict`, {
@@ -133,10 +138,32 @@ describe('each fault shows its natural signal on the affected requests only', ()
   });
 });
 
+describe(`a fault that is only a module (${FIXTURE_FAULT})`, () => {
+  it('should be toggled, counted, joined into the ledger and found by its detection query with nothing else edited', async () => {
+    const listed = (await admin(rig.pipeline, 'GET', '/faults')).json.faults.find((f: { name: string }) => f.name === 'hot-key-eviction');
+    expect(listed).toMatchObject({ owner: 'feature-extractor', enabled: false });
+    const t0 = Date.now() / 1000;
+    expect((await admin(rig.pipeline, 'PUT', '/faults/hot-key-eviction', { probability: 0.4, seed: 5 })).status).toBe(200);
+    const entries = await send(30);
+    const counters = (await admin(rig.pipeline, 'GET', '/faults')).json.faults.find((f: { name: string }) => f.name === 'hot-key-eviction').counters;
+    await admin(rig.pipeline, 'DELETE', '/faults');
+    const hit = entries.filter((e) => e.faults.includes('hot-key-eviction'));
+    expect(hit.length).toBe(counters.requests_hit);
+    expect(hit.length).toBeGreaterThan(0);
+    expect(hit.length).toBeLessThan(entries.length);
+    for (const e of entries) await spansFor(e);
+    const range = { start: t0 - 1, end: Date.now() / 1000 + 1 };
+    await waitForAllTraces(rig.full, entries.map((e) => e.trace_id), range, 60_000);
+    const ids = new Set(entries.map((e) => e.trace_id));
+    const matched = [...await matchedBy(rig.full, `{ name = "${Spans.dbFallback}" }`, range)].filter((id) => ids.has(id));
+    expect(matched.sort()).toEqual(hit.map((e) => e.trace_id).sort());
+  });
+});
+
 describe('admin API through the running pipeline', () => {
   it('should reject every bad knob with 400 naming the field and the allowed range', async () => {
     const cases: [string, unknown, string, RegExp][] = [
-      ['cache-eviction', { fraction: 2 }, 'fraction', /> 0 and <= 1/],
+      ['cache-eviction', { fraction: 2 }, 'fraction', /above 0 and at most 1/],
       ['gpu-starvation', { slots: 0 }, 'slots', /from 1 to 2/],
       ['output-corruption', { rate: -0.1 }, 'rate', /from 0 to 1/],
       ['tokenizer-reload', { every_n: 'often' }, 'every_n', /integer from 0 to/],

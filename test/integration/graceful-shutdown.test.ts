@@ -12,7 +12,8 @@ import { spansOf } from '../../assertions/tempo/client.ts';
 import { ManagedProcess } from '../../stack/process.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 import { waitFor } from '../../stack/wait.ts';
-import { LISTENING_LINE, SERVICES, type PipelineServiceName } from '../../target-pipeline/launch.ts';
+import { LISTENING_LINE, serviceArgs, type PipelineServiceName } from '../../stack/pipeline.ts';
+import { entityIdFor } from '../../target-pipeline/feature-extractor/entity-id.ts';
 import { Services } from '../../target-pipeline/semconv.ts';
 import { traceIdFromTraceResponse } from '../../target-pipeline/telemetry/http.ts';
 import { missingSpans } from './helpers/delivery.ts';
@@ -37,7 +38,7 @@ function load(): { results: Outcome[]; stop: () => Promise<void> } {
       try {
         const res = await fetch(`${rig.pipeline.gatewayUrl}/predict`, {
           method: 'POST', headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(predictBody({ feature_ids: [`user-${String((c * 31 + i) % 100).padStart(6, '0')}`] })),
+          body: JSON.stringify(predictBody({ feature_ids: [entityIdFor((c * 31 + i) % 100)] })),
         });
         const json = (await res.json()) as { error?: string };
         results.push({ status: res.status, traceId: traceIdFromTraceResponse(res.headers.get('traceresponse')), error: json.error });
@@ -52,12 +53,11 @@ function load(): { results: Outcome[]; stop: () => Promise<void> } {
 }
 
 async function restart(name: PipelineServiceName): Promise<void> {
-  const s = SERVICES.find((x) => x.name === name)!;
   // The log file is appended to: only a LISTENING line after this start counts.
   const logFile = path.join(rig.stack.config.runDir, 'logs', `${name}.log`);
   const from = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
   const proc = ManagedProcess.start({
-    name, command: process.execPath, args: [path.join(REPO_ROOT, s.script)],
+    name, command: process.execPath, args: serviceArgs(name),
     env: { ...process.env, ...testPipelineEnv(rig.stack) }, cwd: REPO_ROOT, logDir: path.join(rig.stack.config.runDir, 'logs'),
   });
   rig.pipeline.processes.set(name, proc);

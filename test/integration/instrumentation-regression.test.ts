@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../assertions/scenario/config.ts';
 import { runScenario } from '../../assertions/scenario/run.ts';
 import { terminalTable, writeReports } from '../../assertions/reports/write.ts';
-import type { FaultName } from '../../faults/wire.ts';
+import type { FaultName } from '../../faults/registry.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 import { Attr, Spans } from '../../target-pipeline/semconv.ts';
 import type { BreakPoint } from '../../target-pipeline/telemetry/break.ts';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManagedProcess, tail } from '../../stack/process.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
-import { pipelinePorts } from '../../target-pipeline/config.ts';
+import { pipelinePorts } from '../../stack/pipeline.ts';
 import { lessonCommands, WORKSHOP_DIR } from '../helpers/workshop.ts';
 import { TEST_PORT_OFFSET } from './helpers/stack.ts';
 

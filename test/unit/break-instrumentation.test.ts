@@ -36,7 +36,7 @@ describe('HARNESS_BREAK_INSTRUMENTATION', () => {
     const store: FeatureSource = { computeFeatures: (ids) => { computed += ids.length; return new Map(ids.map((id) => [id, new Array(16).fill(2)])); } };
     const cache = new FeatureCache({ ttlMs: 60_000, maxEntries: 100 });
     const broken = loadPipelineConfig({ HARNESS_BREAK_INSTRUMENTATION: 'db-fallback-span' }).HARNESS_BREAK_INSTRUMENTATION;
-    const { url, server } = await listen(featureApp({ tracer, meter, cache, store, featureDim: 16, maxIds: 8, hooks: {}, broken }));
+    const { url, server } = await listen(featureApp({ tracer, meter, cache, store, featureDim: 16, maxIds: 8, broken }));
     servers.push(server);
     const r = await postJson(`${url}/features`, { ids: ['user-000001', 'user-000002'] });
     expect(r.status).toBe(200);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FeatureCache } from '../../target-pipeline/feature-extractor/cache.ts';
-import { mulberry32 } from '../../target-pipeline/feature-extractor/prng.ts';
+import { mulberry32 } from '../../target-pipeline/model/prng.ts';
 
 /** A clock the test moves by hand, so TTL behaviour needs no waiting. */
 function manualClock(): { now: () => number; advance: (ms: number) => void } {

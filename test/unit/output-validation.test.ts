@@ -3,13 +3,16 @@ import { describe, expect, it, vi } from 'vitest';
 import { serializeOutput } from '../../target-pipeline/model/decode.ts';
 import { LABELS } from '../../target-pipeline/model/output.ts';
 import type { Label, ModelOutput } from '../../target-pipeline/model/output.ts';
-import { WRONG_TYPE_TARGETS, corruptOutput } from '../../target-pipeline/post-processor/corrupt.ts';
-import type { CorruptionMode } from '../../target-pipeline/post-processor/corrupt.ts';
+import { WRONG_TYPE_TARGETS, corruptOutput as corruptWith } from '../../faults/corrupt-output.ts';
+import type { CorruptionMode } from '../../faults/corrupt-output.ts';
 import { repairOutput } from '../../target-pipeline/post-processor/repair.ts';
 import { postProcess } from '../../target-pipeline/post-processor/retry.ts';
 import { validateOutput } from '../../target-pipeline/post-processor/validate.ts';
 import type { ValidationFailure } from '../../target-pipeline/post-processor/validate.ts';
-import { mulberry32 } from '../../target-pipeline/feature-extractor/prng.ts';
+import { mulberry32 } from '../../target-pipeline/model/prng.ts';
+
+/** The fault's damage, with this model's labels. */
+const corruptOutput = (text: string, mode: CorruptionMode, rng: () => number): string => corruptWith(text, mode, rng, LABELS);
 
 const OUTPUT: ModelOutput = {
   label: 'review',

@@ -24,7 +24,7 @@ describe('ml.feature_extraction', () => {
   it('should record hits, misses, timings and unavailable ids when a request mixes cached, fresh and unknown entities', async () => {
     const cache = new FeatureCache({ ttlMs: 60_000, maxEntries: 100 });
     cache.set('user-000001', new Array(16).fill(1));
-    const { url, server } = await listen(featureApp({ tracer, meter, cache, store, featureDim: 16, maxIds: 8, hooks: {} }));
+    const { url, server } = await listen(featureApp({ tracer, meter, cache, store, featureDim: 16, maxIds: 8 }));
     servers.push(server);
     const r = await postJson(`${url}/features`, { ids: ['user-000001', 'user-000002', 'ghost-000001'] });
     expect(r.status).toBe(200);
@@ -47,7 +47,7 @@ describe('ml.feature_extraction', () => {
   it('should have no db_fallback span when every entity is cached', async () => {
     const cache = new FeatureCache({ ttlMs: 60_000, maxEntries: 100 });
     cache.set('user-000001', new Array(16).fill(1));
-    const { url, server } = await listen(featureApp({ tracer, meter, cache, store, featureDim: 16, maxIds: 8, hooks: {} }));
+    const { url, server } = await listen(featureApp({ tracer, meter, cache, store, featureDim: 16, maxIds: 8 }));
     servers.push(server);
     await postJson(`${url}/features`, { ids: ['user-000001'] });
     expect(only(Spans.featureExtraction).attributes[Attr.featuresCacheHitRate]).toBe(1);
@@ -55,7 +55,7 @@ describe('ml.feature_extraction', () => {
   });
 
   it('should reject a malformed body with 400 naming the field and create no span', async () => {
-    const { url, server } = await listen(featureApp({ tracer, meter, cache: new FeatureCache(), store, featureDim: 16, maxIds: 2, hooks: {} }));
+    const { url, server } = await listen(featureApp({ tracer, meter, cache: new FeatureCache(), store, featureDim: 16, maxIds: 2 }));
     servers.push(server);
     const r = await postJson(`${url}/features`, { ids: ['a', 'b', 'c'] });
     expect(r.status).toBe(400);

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { ENTITY_ID_PATTERN } from '../../../target-pipeline/feature-extractor/service.ts';
 import { PIPELINE_DEFAULTS } from '../../../target-pipeline/config.ts';
+import { entityIdFor } from '../../../target-pipeline/feature-extractor/entity-id.ts';
 import { predictBody } from './pipeline.ts';
 
 export interface RawRequest {
@@ -28,7 +29,7 @@ const badIds = fc.oneof(
   fc.anything().filter((v) => !Array.isArray(v)),
   fc.constant([]),
   fc.array(fc.oneof(notAString, oddUnicode.filter((s) => !ENTITY_ID_PATTERN.test(s))), { minLength: 1, maxLength: 4 }),
-  fc.integer({ min: PIPELINE_DEFAULTS.MAX_FEATURE_IDS + 1, max: 200 }).map((n) => Array.from({ length: n }, (_, i) => `user-${String(i).padStart(6, '0')}`)),
+  fc.integer({ min: PIPELINE_DEFAULTS.MAX_FEATURE_IDS + 1, max: 200 }).map((n) => Array.from({ length: n }, (_, i) => entityIdFor(i))),
 );
 
 const valid = (): Record<string, unknown> => ({ ...predictBody() });

@@ -3,8 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { TempoClient } from '../../../assertions/tempo/client.ts';
 import { AdminClient } from '../../../faults/admin/client.ts';
 import type { LocalRunningStack } from '../../../stack/local.ts';
-import { pipelinePorts } from '../../../target-pipeline/config.ts';
-import { launchPipeline, type RunningPipeline } from '../../../target-pipeline/launch.ts';
+import { launchPipeline, pipelinePorts, type RunningPipeline } from '../../../stack/pipeline.ts';
 import type { RunningStack } from '../../../stack/provider.ts';
 import { REPO_ROOT } from '../../../stack/tools.ts';
 import { startTestStack, TEST_PORT_OFFSET } from './stack.ts';
@@ -69,14 +68,15 @@ export interface TestRig {
 }
 
 /**
- * Registers the file's beforeAll (stack, then pipeline) and afterAll (pipeline, then
- * stack, whatever happened) and returns the rig they fill in.
+ * Registers the file's beforeAll (stack, then pipeline, with `pipelineEnv` on top of the
+ * test environment) and afterAll (pipeline, then stack, whatever happened) and returns
+ * the rig they fill in.
  */
-export function useTestRig(): TestRig {
+export function useTestRig(pipelineEnv: Record<string, string> = {}): TestRig {
   const rig = {} as TestRig;
   beforeAll(async () => {
     rig.stack = await startTestStack();
-    rig.pipeline = await startTestPipeline(rig.stack);
+    rig.pipeline = await startTestPipeline(rig.stack, pipelineEnv);
     rig.full = new TempoClient(rig.stack.endpoints.tempoUrl, 'full');
     rig.admin = new AdminClient(rig.pipeline.adminUrl, TEST_ADMIN_TOKEN);
   });

@@ -5,7 +5,7 @@ import { loadStackConfig, type StackConfig } from '../../../stack/config.ts';
 import { LocalStackProvider, type LocalRunningStack } from '../../../stack/local.ts';
 import { ManagedProcess } from '../../../stack/process.ts';
 import { REPO_ROOT } from '../../../stack/tools.ts';
-import { LISTENING_LINE } from '../../../target-pipeline/launch.ts';
+import { LISTENING_LINE } from '../../../stack/pipeline.ts';
 
 /** Integration tests shift every port so that they can run beside a stack a person left up
  * (HARNESS_TEST_PORT_OFFSET moves them again, for two test runs side by side). */

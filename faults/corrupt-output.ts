@@ -1,5 +1,5 @@
 /**
- * Realistic corruption of a serialized ModelOutput, for the output-corruption fault:
+ * Realistic corruption of a serialized model output, for the output-corruption fault:
  * the kinds of damage a streaming decoder or a flaky transport really produces. Pure
  * functions; all randomness comes from `rng`.
  *
@@ -13,16 +13,17 @@
  * - wrong_type: a score or tokens sent as a numeric string is repaired (coerced back);
  *   a label sent as its class index or top_k sent as an object is not: re-invoke.
  */
-import { LABELS } from '../model/output.ts';
 
-export type CorruptionMode = 'truncate' | 'missing_field' | 'wrong_type';
+
+export const CORRUPTION_MODES = ['truncate', 'missing_field', 'wrong_type'] as const;
+export type CorruptionMode = (typeof CORRUPTION_MODES)[number];
 
 const REQUIRED_FIELDS = ['label', 'score', 'top_k', 'tokens', 'model_version'] as const;
 
 type Doc = Record<string, unknown>;
 
 /** Type changes, each tried only when the field has the expected shape. */
-const TYPE_CHANGES: { field: string; apply: (doc: Doc) => boolean }[] = [
+const TYPE_CHANGES: { field: string; apply: (doc: Doc, labels: readonly string[]) => boolean }[] = [
   // Repairable: the number survives as its decimal string.
   { field: 'score', apply: (d) => stringify(d, 'score') },
   { field: 'tokens', apply: (d) => stringify(d, 'tokens') },
@@ -36,8 +37,8 @@ const TYPE_CHANGES: { field: string; apply: (doc: Doc) => boolean }[] = [
   // Not repairable: mapping an index back to a label, or an object back to a list, is guesswork.
   {
     field: 'label',
-    apply: (d) => {
-      const index = (LABELS as readonly unknown[]).indexOf(d['label']);
+    apply: (d, labels) => {
+      const index = (labels as readonly unknown[]).indexOf(d['label']);
       if (index < 0) return false;
       d['label'] = index;
       return true;
@@ -56,8 +57,9 @@ const TYPE_CHANGES: { field: string; apply: (doc: Doc) => boolean }[] = [
 /**
  * Returns corrupted text; returns `text` unchanged only when it has nothing the mode can
  * damage (too short to truncate, not a JSON object, no field of the right shape).
+ * `labels` are the model's classes, in index order (a label sent as its index).
  */
-export function corruptOutput(text: string, mode: CorruptionMode, rng: () => number): string {
+export function corruptOutput(text: string, mode: CorruptionMode, rng: () => number, labels: readonly string[]): string {
   if (mode === 'truncate') return truncate(text, rng);
   const doc = parseObject(text);
   if (doc === undefined) return text;
@@ -72,7 +74,7 @@ export function corruptOutput(text: string, mode: CorruptionMode, rng: () => num
   const start = Math.floor(rng() * TYPE_CHANGES.length);
   for (let k = 0; k < TYPE_CHANGES.length; k++) {
     const change = TYPE_CHANGES[(start + k) % TYPE_CHANGES.length];
-    if (change?.apply(doc)) return JSON.stringify(doc);
+    if (change?.apply(doc, labels)) return JSON.stringify(doc);
   }
   return text;
 }

@@ -1,0 +1,85 @@
+/**
+ * Starts the four pipeline services as separate processes (so trace context really
+ * crosses HTTP), each through the fault host (faults/host/main.ts), waits until each
+ * listens, and stops them in reverse order.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ADMIN_PORT_SETTINGS, adminPorts, loadFaultConfig, type FaultConfig } from '../faults/config.ts';
+import { loadPipelineConfig, pipelinePorts as servicePorts, serviceUrl, type PipelineConfig } from '../target-pipeline/config.ts';
+import { LISTENING_LINE, PIPELINE_SERVICES, type PipelineServiceId } from '../target-pipeline/services.ts';
+import { ManagedProcess } from './process.ts';
+import { assertPortFree } from './ports.ts';
+import { REPO_ROOT } from './tools.ts';
+
+export { LISTENING_LINE };
+export const SERVICE_START_TIMEOUT_MS = 180_000;
+export const FAULT_HOST_SCRIPT = 'faults/host/main.ts';
+
+export type PipelineServiceName = PipelineServiceId;
+
+/** The command line that runs one service with its faults. */
+export function serviceArgs(id: PipelineServiceId): string[] {
+  return [path.join(REPO_ROOT, FAULT_HOST_SCRIPT), id];
+}
+
+/** Every port of the pipeline and its admin endpoints at its default plus `offset`. */
+export function pipelinePorts(offset: number): Record<string, string> {
+  return { ...servicePorts(offset), ...adminPorts(offset) };
+}
+
+export interface RunningPipeline {
+  config: PipelineConfig;
+  faults: FaultConfig;
+  gatewayUrl: string;
+  adminUrl: string;
+  processes: Map<PipelineServiceName, ManagedProcess>;
+  stop(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  /** Environment for every service (ports, OTLP URL, fault injection...), on top of process.env. */
+  env: Record<string, string>;
+  /** Environment for one service only, on top of env (e.g. its own OTLP endpoint). */
+  serviceEnv?: Partial<Record<PipelineServiceName, Record<string, string>>>;
+  logDir: string;
+  detached?: boolean;
+}
+
+export async function launchPipeline(opts: LaunchOptions): Promise<RunningPipeline> {
+  const env = { ...process.env, ...opts.env };
+  // Both fail here, with the bad setting named, before any process starts.
+  const config = loadPipelineConfig(env);
+  const faults = loadFaultConfig(env);
+  for (const s of PIPELINE_SERVICES) await assertPortFree(config.PIPELINE_HOST, config[s.port], `the ${s.id} service (${s.port})`);
+  const adminPortOf: Record<string, number> = { ADMIN_PORT: faults.ADMIN_PORT };
+  PIPELINE_SERVICES.forEach((s, i) => (adminPortOf[ADMIN_PORT_SETTINGS[i + 1]!] = faults.endpointPorts[s.id]));
+  for (const [setting, port] of Object.entries(adminPortOf)) await assertPortFree(faults.ADMIN_HOST, port, `the fault admin endpoint (${setting})`);
+  fs.mkdirSync(path.dirname(path.resolve(config.FEATURE_DB_PATH)), { recursive: true });
+
+  const processes = new Map<PipelineServiceName, ManagedProcess>();
+  const stop = async (): Promise<void> => {
+    for (const s of [...PIPELINE_SERVICES].reverse()) await processes.get(s.id)?.stop();
+  };
+  try {
+    for (const s of PIPELINE_SERVICES) {
+      const proc = ManagedProcess.start({
+        name: s.id, command: process.execPath, args: serviceArgs(s.id),
+        env: { ...env, ...opts.serviceEnv?.[s.id] }, cwd: REPO_ROOT, logDir: opts.logDir, detached: opts.detached,
+      });
+      processes.set(s.id, proc);
+      await proc.waitForLog(LISTENING_LINE, `the ${s.id} service to listen on port ${config[s.port]}`, SERVICE_START_TIMEOUT_MS);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    config,
+    faults,
+    gatewayUrl: serviceUrl(config, config.GATEWAY_PORT),
+    adminUrl: `http://${faults.ADMIN_HOST}:${faults.ADMIN_PORT}`,
+    processes,
+    stop,
+  };
+}

@@ -1,0 +1,56 @@
+import { ensureAssets, type ModelAssets } from '../model/assets.ts';
+import { serializeOutput } from '../model/decode.ts';
+import { Attr, ModelLoadState, Services, Spans } from '../semconv.ts';
+import type { ServiceDefinition } from '../service/definition.ts';
+import { InferencePool } from './engine/pool.ts';
+import { BatchRunner, type BatchRun } from './runner.ts';
+import { DeviceSemaphore } from './semaphore.ts';
+import { inferenceApp, type OutputWriter } from './service.ts';
+import { TokenizerHolder, type TokenizerSource } from './tokenizer-holder.ts';
+
+const PAD_ID = 0;
+
+export interface InferenceComponents {
+  assets: ModelAssets;
+  pool: InferencePool;
+  semaphore: DeviceSemaphore;
+  tokenizers: TokenizerSource;
+  runner: BatchRun;
+  output: OutputWriter;
+  /** The sequence length the service accepts (the configured one, within the model's). */
+  maxSeqLen: number;
+}
+
+/** ml.inference: batch assembly, the device semaphore, and the ONNX model on worker threads. */
+export const inferenceService: ServiceDefinition<InferenceComponents> = {
+  id: 'inference',
+  serviceName: Services.inference,
+  port: (cfg) => cfg.INFERENCE_PORT,
+  compose: async (cfg, telemetry) => {
+    const assets = await ensureAssets(cfg.ASSETS_DIR);
+    // Loading the model is the cold start of this service: one span, outside any request.
+    const loadSpan = telemetry.tracer.startSpan(Spans.modelLoad, { attributes: { [Attr.modelLoadState]: ModelLoadState.cold } });
+    const pool = await InferencePool.create({
+      modelPath: assets.modelPath, workers: cfg.INFERENCE_WORKERS, providers: cfg.EXECUTION_PROVIDERS,
+      intraOpThreads: cfg.INTRA_OP_THREADS, featureDim: assets.featureDim,
+    });
+    loadSpan.setAttributes({ [Attr.deviceType]: pool.provider, [Attr.deviceId]: pool.deviceId, [Attr.modelVersion]: assets.version });
+    loadSpan.end();
+    console.log(`inference: model ${assets.version} on '${pool.provider}' (${pool.size} workers, ${cfg.DEVICE_SLOTS} device slots, loaded in ${Math.round(pool.modelLoadMs)} ms)`);
+    const semaphore = new DeviceSemaphore(cfg.DEVICE_SLOTS);
+    const tokenizers = new TokenizerHolder(assets.tokenizerDir);
+    await tokenizers.get();
+    const runner = new BatchRunner({ pool, semaphore, padId: PAD_ID, featureDim: assets.featureDim, numLabels: assets.labels.length });
+    return {
+      assets, pool, semaphore, tokenizers, runner, output: { serialize: serializeOutput },
+      maxSeqLen: Math.min(cfg.MAX_SEQ_LEN, assets.maxSeqLen),
+    };
+  },
+  app: (cfg, telemetry, c) => inferenceApp({
+    tracer: telemetry.tracer, meter: telemetry.meter, assets: c.assets, pool: c.pool, runner: c.runner,
+    tokenizers: c.tokenizers, output: c.output,
+    batch: { maxSize: cfg.BATCH_MAX_SIZE, maxWaitMs: cfg.BATCH_MAX_WAIT_MS },
+    maxSeqLen: c.maxSeqLen, maxInputChars: cfg.MAX_INPUT_CHARS, broken: cfg.HARNESS_BREAK_INSTRUMENTATION,
+  }),
+  close: (c) => c.pool.close(),
+};
