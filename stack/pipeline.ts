@@ -1,7 +1,7 @@
 /**
  * Starts the four pipeline services as separate processes (so trace context really
  * crosses HTTP), each through the fault host (faults/host/main.ts), waits until each
- * listens, and stops them in reverse order.
+ * listens (the gateway last), and stops them in reverse order.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -61,15 +61,23 @@ export async function launchPipeline(opts: LaunchOptions): Promise<RunningPipeli
   const stop = async (): Promise<void> => {
     for (const s of [...PIPELINE_SERVICES].reverse()) await processes.get(s.id)?.stop();
   };
+  const start = async (s: (typeof PIPELINE_SERVICES)[number]): Promise<void> => {
+    const proc = ManagedProcess.start({
+      name: s.id, command: process.execPath, args: serviceArgs(s.id),
+      env: { ...env, ...opts.serviceEnv?.[s.id] }, cwd: REPO_ROOT, logDir: opts.logDir, detached: opts.detached,
+    });
+    processes.set(s.id, proc);
+    await proc.waitForLog(LISTENING_LINE, `the ${s.id} service to listen on port ${config[s.port]}`, SERVICE_START_TIMEOUT_MS);
+  };
+  const [front, ...backs] = [...PIPELINE_SERVICES].reverse();
   try {
-    for (const s of PIPELINE_SERVICES) {
-      const proc = ManagedProcess.start({
-        name: s.id, command: process.execPath, args: serviceArgs(s.id),
-        env: { ...env, ...opts.serviceEnv?.[s.id] }, cwd: REPO_ROOT, logDir: opts.logDir, detached: opts.detached,
-      });
-      processes.set(s.id, proc);
-      await proc.waitForLog(LISTENING_LINE, `the ${s.id} service to listen on port ${config[s.port]}`, SERVICE_START_TIMEOUT_MS);
-    }
+    // The services behind the gateway need nothing of each other to start: together, then
+    // the gateway, the front door, once they all listen. allSettled: a failed start still
+    // waits for the others, so that stop() finds every process it has to stop.
+    const started = await Promise.allSettled(backs.map(start));
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    await start(front!);
   } catch (err) {
     await stop();
     throw err;

@@ -32,3 +32,6 @@ export function lessonCommands(dir = WORKSHOP_DIR): { name: string; file: string
     return { name: l.name, file: l.file, command: l.commands[0]! };
   });
 }
+
+/** The command each pattern's lesson and the README show, and the scenario test runs. */
+export const scenarioCommand = (pattern: string): string => `make scenario-${pattern}`;

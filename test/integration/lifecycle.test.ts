@@ -1,7 +1,8 @@
 /**
  * The stack's lifecycle guarantees: a taken port is named before anything starts, and
  * Ctrl-C in the middle of a scenario, or a SIGKILL of the runner itself, leaves no
- * process behind and every port free.
+ * process behind and every port free (after a scenario that ends by itself, the
+ * scenario and instrumentation-regression tests check the same).
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -9,26 +10,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalStackProvider } from '../../stack/local.ts';
 import { isPortFree } from '../../stack/ports.ts';
-import { isAlive, ManagedProcess, PDEATHSIG_WRAPPER } from '../../stack/process.ts';
+import { ManagedProcess, PDEATHSIG_WRAPPER } from '../../stack/process.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 import { waitFor } from '../../stack/wait.ts';
 import { testPipelinePorts } from './helpers/pipeline.ts';
+import { processesWithEnv } from './helpers/scenario-command.ts';
 import { testStackConfig, TEST_PORT_OFFSET } from './helpers/stack.ts';
-
-/** Pids of live processes whose environment holds `needle` (Linux /proc). */
-function processesWithEnv(needle: string): string[] {
-  const found: string[] = [];
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(needle) && isAlive(Number(pid))) {
-        found.push(`${pid} ${fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 120)}`);
-      }
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return found;
-}
 
 describe('stack lifecycle', () => {
   it('should name the port and the component that wanted it when a port is already taken', async () => {
@@ -46,29 +33,8 @@ describe('stack lifecycle', () => {
     }
   });
 
-  for (const [outcome, pattern, env, code] of [
-    ['passes', 'baseline', {}, 0],
-    // No short run can fault a million requests: the verdict fails, exit code 1.
-    ['fails', 'feature-cache', { MIN_FAULTED: '1000000' }, 1],
-  ] as const) {
-    it(`should leave no process and no port behind when a scenario ${outcome}`, async () => {
-      const runDir = fs.mkdtempSync(path.join(process.env.HARNESS_TEST_RUN_ROOT ?? '/tmp', `harness-${outcome}-`));
-      const runner = ManagedProcess.start({
-        name: 'scenario-runner', command: process.execPath, args: [path.join(REPO_ROOT, 'assertions/run-scenario.ts'), pattern, '--short'],
-        env: { ...process.env, ...env, HARNESS_PORT_OFFSET: String(TEST_PORT_OFFSET), HARNESS_RUN_DIR: runDir, ...testPipelinePorts() },
-        cwd: REPO_ROOT, logDir: runDir,
-      });
-      const exit = await runner.exited;
-      expect(exit.code, fs.readFileSync(runner.logFile, 'utf8').slice(-2000)).toBe(code);
-      const ports = Object.values(testStackConfig().ports).concat(Object.values(testPipelinePorts()).map(Number));
-      const busy: number[] = [];
-      for (const p of ports) if (!(await isPortFree('127.0.0.1', p))) busy.push(p);
-      const left = processesWithEnv(`HARNESS_RUN_DIR=${runDir}`);
-      console.log(`[no-orphans] scenario ${pattern} ${outcome} (exit ${exit.code}): ${left.length} processes of the run left, ${busy.length} of ${ports.length} ports still bound`);
-      expect(busy).toEqual([]);
-      expect(left).toEqual([]);
-    });
-  }
+  // A scenario that passes and one whose verdict fails leave nothing behind either: the
+  // scenario test and the instrumentation-regression test check that after each run.
 
   it('should stop every process and free every port when a scenario is interrupted with Ctrl-C', async () => {
     const runDir = fs.mkdtempSync(path.join(process.env.HARNESS_TEST_RUN_ROOT ?? '/tmp', 'harness-sigint-'));

@@ -4,14 +4,13 @@
  *  - a span that arrives after the decision, with and without a decision cache;
  *  - the early warning: mean validation attempts per corruption step, read from Tempo
  *    and from the exported metrics, against the HTTP error rate;
- *  - the seed's section-7 queries, verbatim;
- *  - scale-out: routing by trace id keeps faulted traces whole, a split does not.
+ *  - the seed's section-7 queries, verbatim.
+ * (Scale-out, on its own stack, is scale-out.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSamplingConfig } from '../../assertions/sampling/config.ts';
 import { runDoseResponse } from '../../assertions/sampling/dose-response.ts';
 import { PROBE, runLateSpanExperiment } from '../../assertions/sampling/late-spans.ts';
-import { runScaleOut } from '../../assertions/sampling/scale-out.ts';
 import { runSeedQueryPhase } from '../../assertions/sampling/seed-queries.ts';
 import { startTestbed, type RunningTestbed } from '../../assertions/scenario/testbed.ts';
 import { loadScenario } from '../../assertions/scenario/config.ts';
@@ -73,16 +72,5 @@ describe('on one testbed', () => {
       expect(q.equivalent_answer).not.toMatch(/^rejected/);
     }
     expect(promql[1]!.series_in_exporter).toEqual({ ml_post_processing_validation_attempts_sum: true, ml_post_processing_validation_attempts_count: true });
-  });
-});
-
-describe('scale-out', () => {
-  it('should keep every faulted trace whole when the fronts route by trace id, and store some split when each front samples alone', async () => {
-    const r = await runScaleOut(testStackConfig(), cfg.scale_out, { pipelineEnv: testPipelinePorts(), entities: base.entities, log: quiet });
-    console.log(`scale-out: ${r.faulted} faulted of ${r.requests}; by trace id ${r.by_trace_id.whole} whole / ${r.by_trace_id.partial} partial / ${r.by_trace_id.missing} missing; split ${r.split.whole} / ${r.split.partial} / ${r.split.missing}; spans per front ${r.spans_per_front.join('/')}, per back ${r.spans_per_back.join('/')}; late spans at the backs: ${r.late_spans_at_backs.sampled} after a keep, ${r.late_spans_at_backs.not_sampled} after a drop`);
-    expect(r.faulted).toBeGreaterThan(10);
-    expect(r.spans_per_front.every((n) => n > 0) && r.spans_per_back.every((n) => n > 0)).toBe(true);
-    expect(r.by_trace_id).toEqual({ whole: r.faulted, partial: 0, missing: 0 });
-    expect(r.split.partial).toBeGreaterThan(0);
   });
 });

@@ -89,6 +89,48 @@ async function loadUnderway(name: string, seconds: number, before: string): Prom
 }
 
 describe('trace delivery', () => {
+  it('should lose no trace queued while Tempo is down for 15 s, and measure what its own stop drops', async () => {
+    // No query for a cleanup period, or Tempo's stop hangs (no query is sent from here to the
+    // stop). This test runs first in the file, before any query, so that takes no time.
+    const quietMs = TEMPO_QUERY_QUEUE_CLEANUP_MS + 2_000;
+    await waitFor(() => (Date.now() - lastTempoQueryAt() > quietMs ? true : undefined),
+      { what: `${quietMs} ms since the last Tempo query, so that its query frontend can stop`, timeoutMs: quietMs + 5_000 });
+    const { cursor, k6 } = await loadUnderway('tempo-outage', 30, 'the outage');
+    const log = rig.stack.process('tempo')?.logFile; // process() finds running processes only
+    const down = Date.now();
+    const stopped = await rig.stack.stopComponent('tempo', TEMPO_OUTAGE_STOP_GRACE_MS);
+    expect(stopped, 'Tempo was running').toBeDefined();
+    expect(stopped!.exit.forced, `Tempo hung in its stop although no query was sent for ${quietMs} ms; goroutines dumped to ${log}`).toBeFalsy();
+    const gone = Date.now();
+    // The outage itself lasts a fixed time on purpose: it is the fault, not a wait for a condition.
+    await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - gone))));
+    const upAgain = Date.now();
+    await rig.stack.startComponent('tempo');
+    expect((await k6.exited).code).toBe(0);
+    const entries = await rig.admin.ledgerAll(cursor);
+    const during = entries.filter((e) => e.ts >= down && e.ts <= upAgain).length;
+    expect(during).toBeGreaterThan(0);
+    // What the Collector's sending queue and retries must deliver: every request outside
+    // the window in which Tempo could acknowledge spans and then drop them in its stop.
+    const exposed = entries.filter((e) => e.ts >= down - SHUTDOWN_EXPOSURE_MS && e.ts < gone + EXPORT_SLACK_MS);
+    const queued = entries.filter((e) => !exposed.includes(e));
+    // A loss named with its send time relative to Tempo's SIGTERM tells a Tempo shutdown loss
+    // (acknowledged around it) from a Collector loss (queued while it was down).
+    const { spans, ms } = await expectSurvivors(queued, down, 'SIGTERM', RECOVERY_TIMEOUT_MS);
+    const atShutdown = await completeness(rig.full, exposed.map((e) => e.trace_id));
+    const metrics = await scrape(rig.stack.endpoints.collectorTelemetryUrl);
+    const sent = sumOf(metrics, 'otelcol_exporter_sent_spans', { exporter: 'otlp_grpc/tempo-full' });
+    const failed = sumOf(metrics, 'otelcol_exporter_send_failed_spans', { exporter: 'otlp_grpc/tempo-full' });
+    expect(sent, 'the Collector exporter counters for tenant full').toBeGreaterThan(0);
+    // A span the Collector never gave up on (no send failure) and Tempo does not hold was
+    // acknowledged by Tempo and then dropped in its stop: Tempo's loss, measured here.
+    expect(failed, 'the Collector dropped spans for tenant full (send failed after retries)').toBe(0);
+    const window = `from ${SHUTDOWN_EXPOSURE_MS / 1000} s before its SIGTERM until ${EXPORT_SLACK_MS / 1000} s after it had exited`;
+    console.log(`[tempo-outage] Tempo down ${((upAgain - down) / 1000).toFixed(1)} s (its graceful stop took ${stopped!.ms} ms; ${during} requests during the outage): `
+      + `${queued.length}/${queued.length} traces sent outside the shutdown window whole in tenant full after recovery, ${spans} spans, ${ms} ms after the load ended; `
+      + `of the ${exposed.length} sent ${window} (Collector send failures: ${failed}): ${describeLoss(atShutdown, exposed.length)}`);
+  });
+
   it('should deliver every ledger trace with its complete span set at the baseline load', async () => {
     const cursor = await rig.admin.ledgerHead();
     const k6 = startK6Load(rig.pipeline.gatewayUrl, BASELINE_RATE, 12, rig.stack.config.runDir, 'no-span-lost');
@@ -127,47 +169,6 @@ describe('trace delivery', () => {
     expect(failed, 'spans the Collector gave up on for tenant full').toBe(0);
     console.log(`[tempo-frozen] Tempo frozen ${((upAgain - down) / 1000).toFixed(1)} s with ${during} requests during it: `
       + `${entries.length}/${entries.length} traces of the run whole in tenant full after it continued, ${spans} spans, ${ms} ms after the load ended; Collector send failures: ${failed}`);
-  });
-
-  it('should lose no trace queued while Tempo is down for 15 s, and measure what its own stop drops', async () => {
-    // No query for a cleanup period, or Tempo's stop hangs (no query is sent from here to the stop).
-    const quietMs = TEMPO_QUERY_QUEUE_CLEANUP_MS + 2_000;
-    await waitFor(() => (Date.now() - lastTempoQueryAt() > quietMs ? true : undefined),
-      { what: `${quietMs} ms since the last Tempo query, so that its query frontend can stop`, timeoutMs: quietMs + 5_000 });
-    const { cursor, k6 } = await loadUnderway('tempo-outage', 30, 'the outage');
-    const log = rig.stack.process('tempo')?.logFile; // process() finds running processes only
-    const down = Date.now();
-    const stopped = await rig.stack.stopComponent('tempo', TEMPO_OUTAGE_STOP_GRACE_MS);
-    expect(stopped, 'Tempo was running').toBeDefined();
-    expect(stopped!.exit.forced, `Tempo hung in its stop although no query was sent for ${quietMs} ms; goroutines dumped to ${log}`).toBeFalsy();
-    const gone = Date.now();
-    // The outage itself lasts a fixed time on purpose: it is the fault, not a wait for a condition.
-    await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - gone))));
-    const upAgain = Date.now();
-    await rig.stack.startComponent('tempo');
-    expect((await k6.exited).code).toBe(0);
-    const entries = await rig.admin.ledgerAll(cursor);
-    const during = entries.filter((e) => e.ts >= down && e.ts <= upAgain).length;
-    expect(during).toBeGreaterThan(0);
-    // What the Collector's sending queue and retries must deliver: every request outside
-    // the window in which Tempo could acknowledge spans and then drop them in its stop.
-    const exposed = entries.filter((e) => e.ts >= down - SHUTDOWN_EXPOSURE_MS && e.ts < gone + EXPORT_SLACK_MS);
-    const queued = entries.filter((e) => !exposed.includes(e));
-    // A loss named with its send time relative to Tempo's SIGTERM tells a Tempo shutdown loss
-    // (acknowledged around it) from a Collector loss (queued while it was down).
-    const { spans, ms } = await expectSurvivors(queued, down, 'SIGTERM', RECOVERY_TIMEOUT_MS);
-    const atShutdown = await completeness(rig.full, exposed.map((e) => e.trace_id));
-    const metrics = await scrape(rig.stack.endpoints.collectorTelemetryUrl);
-    const sent = sumOf(metrics, 'otelcol_exporter_sent_spans', { exporter: 'otlp_grpc/tempo-full' });
-    const failed = sumOf(metrics, 'otelcol_exporter_send_failed_spans', { exporter: 'otlp_grpc/tempo-full' });
-    expect(sent, 'the Collector exporter counters for tenant full').toBeGreaterThan(0);
-    // A span the Collector never gave up on (no send failure) and Tempo does not hold was
-    // acknowledged by Tempo and then dropped in its stop: Tempo's loss, measured here.
-    expect(failed, 'the Collector dropped spans for tenant full (send failed after retries)').toBe(0);
-    const window = `from ${SHUTDOWN_EXPOSURE_MS / 1000} s before its SIGTERM until ${EXPORT_SLACK_MS / 1000} s after it had exited`;
-    console.log(`[tempo-outage] Tempo down ${((upAgain - down) / 1000).toFixed(1)} s (its graceful stop took ${stopped!.ms} ms; ${during} requests during the outage): `
-      + `${queued.length}/${queued.length} traces sent outside the shutdown window whole in tenant full after recovery, ${spans} spans, ${ms} ms after the load ended; `
-      + `of the ${exposed.length} sent ${window} (Collector send failures: ${failed}): ${describeLoss(atShutdown, exposed.length)}`);
   });
 
   it('should lose in a Collector restart only traces exported while it was stopping, down or starting', async () => {

@@ -7,9 +7,15 @@ import { ManagedProcess } from '../../../stack/process.ts';
 import { REPO_ROOT } from '../../../stack/tools.ts';
 import { LISTENING_LINE } from '../../../stack/pipeline.ts';
 
-/** Integration tests shift every port so that they can run beside a stack a person left up
- * (HARNESS_TEST_PORT_OFFSET moves them again, for two test runs side by side). */
-export const TEST_PORT_OFFSET = Number(process.env.HARNESS_TEST_PORT_OFFSET ?? 20_000);
+/** How far apart the ports of two test files running at once are (vitest workers). */
+export const WORKER_PORT_STRIDE = 1_000;
+/**
+ * Integration tests shift every port so that they can run beside a stack a person left up
+ * (HARNESS_TEST_PORT_OFFSET moves them again, for two test runs side by side), and each
+ * vitest worker by another WORKER_PORT_STRIDE, so that files run in parallel.
+ */
+export const TEST_PORT_OFFSET = Number(process.env.HARNESS_TEST_PORT_OFFSET ?? 20_000)
+  + WORKER_PORT_STRIDE * (Number(process.env.VITEST_POOL_ID ?? 1) - 1);
 /** A short decision_wait keeps tests fast; the policies themselves are the seed's. */
 export const TEST_DECISION_WAIT = '2s';
 

@@ -1,0 +1,83 @@
+/**
+ * Runs a scenario the way a user does (`make scenario-<pattern>`, or the runner it
+ * calls), in short mode on the test ports, with its run folder and reports in a
+ * temporary folder; then reads its verdict and looks for anything of the run left
+ * behind (a process that inherited its run folder, a bound port).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ScenarioVerdict } from '../../../assertions/reports/types.ts';
+import { pipelinePorts } from '../../../stack/pipeline.ts';
+import { isPortFree } from '../../../stack/ports.ts';
+import { isAlive, ManagedProcess, tail, type ExitInfo } from '../../../stack/process.ts';
+import { REPO_ROOT } from '../../../stack/tools.ts';
+import { testStackConfig, TEST_PORT_OFFSET } from './stack.ts';
+
+export const SCENARIO_COMMAND_TIMEOUT_MS = 240_000;
+
+export interface ScenarioCommandRun {
+  exit: ExitInfo;
+  /** The verdict the run wrote, if it wrote one. */
+  verdict: ScenarioVerdict | undefined;
+  log: string;
+  /** Processes of the run still alive, and test ports still bound, after it exited. */
+  left: string[];
+  busyPorts: number[];
+  runDir: string;
+}
+
+/** Pids of live processes whose environment holds `needle` (Linux /proc). */
+export function processesWithEnv(needle: string): string[] {
+  const found: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(needle) && isAlive(Number(pid))) {
+        found.push(`${pid} ${fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 120)}`);
+      }
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
+/** Every port a test run binds: the stack's and the pipeline's. */
+export function testPorts(): number[] {
+  return Object.values(testStackConfig().ports).concat(Object.values(pipelinePorts(TEST_PORT_OFFSET)).map(Number));
+}
+
+export async function busyTestPorts(): Promise<number[]> {
+  const busy: number[] = [];
+  for (const p of testPorts()) if (!(await isPortFree('127.0.0.1', p))) busy.push(p);
+  return busy;
+}
+
+/** The environment of a scenario run on the test ports, in `root`. */
+export function scenarioEnv(root: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    SCENARIO_SHORT: '1',
+    HARNESS_PORT_OFFSET: String(TEST_PORT_OFFSET),
+    ...pipelinePorts(TEST_PORT_OFFSET),
+    HARNESS_RUN_DIR: path.join(root, 'run'),
+    HARNESS_REPORTS_DIR: path.join(root, 'reports'),
+    ...extra,
+  };
+}
+
+export async function runScenarioCommand(pattern: string, command: string, extraEnv: Record<string, string> = {}): Promise<ScenarioCommandRun> {
+  const root = fs.mkdtempSync(path.join(process.env.HARNESS_TEST_RUN_ROOT ?? os.tmpdir(), `scenario-${pattern}-`));
+  const env = scenarioEnv(root, extraEnv);
+  const proc = ManagedProcess.start({ name: `scenario-${pattern}`, command: 'bash', args: ['-eo', 'pipefail', '-c', command], cwd: REPO_ROOT, logDir: root, env });
+  const timer = setTimeout(() => void proc.stop(5_000), SCENARIO_COMMAND_TIMEOUT_MS);
+  const exit = await proc.exited.finally(() => clearTimeout(timer));
+  const file = path.join(env.HARNESS_REPORTS_DIR!, pattern, 'verdict.json');
+  const verdict = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as ScenarioVerdict) : undefined;
+  // Keep the short runs' reports where the other tests' reports are.
+  if (verdict) fs.cpSync(path.dirname(file), path.join(REPO_ROOT, 'reports', 'test', pattern + (extraEnv.HARNESS_BREAK_INSTRUMENTATION ? '-broken-instrumentation' : '')), { recursive: true });
+  return {
+    exit, verdict, log: tail(proc.logFile, 30), runDir: env.HARNESS_RUN_DIR!,
+    left: processesWithEnv(`HARNESS_RUN_DIR=${env.HARNESS_RUN_DIR}`), busyPorts: await busyTestPorts(),
+  };
+}
