@@ -1,15 +1,6 @@
 import { injectedHeaders } from '../telemetry/http.ts';
 import { HttpError } from './errors.ts';
 
-/** An upstream's rejection, with its response headers (the caller may need them). */
-export class UpstreamError extends HttpError {
-  readonly headers: Headers;
-  constructor(status: number, message: string, headers: Headers) {
-    super(status, message);
-    this.headers = headers;
-  }
-}
-
 /** Socket errors of a pooled keep-alive connection that the server closed as the request went out. */
 const RESET_BEFORE_ANSWER = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
 
@@ -18,7 +9,7 @@ const RESET_BEFORE_ANSWER = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
  * answer becomes an HttpError that keeps the upstream status class and message, so the
  * caller can tell "the next service rejected this" from "the next service is down".
  */
-export async function postJson<T>(url: string, body: unknown, timeoutMs: number): Promise<{ data: T; headers: Headers }> {
+export async function postJson<T>(url: string, body: unknown, timeoutMs: number): Promise<{ data: T }> {
   let res: Response;
   const send = () => fetch(url, {
     method: 'POST',
@@ -53,7 +44,7 @@ export async function postJson<T>(url: string, body: unknown, timeoutMs: number)
   }
   if (!res.ok) {
     const msg = (data as { error?: string }).error ?? `status ${res.status}`;
-    throw new UpstreamError(res.status >= 500 ? 502 : res.status, `upstream ${new URL(url).pathname}: ${msg}`, res.headers);
+    throw new HttpError(res.status >= 500 ? 502 : res.status, `upstream ${new URL(url).pathname}: ${msg}`);
   }
-  return { data: data as T, headers: res.headers };
+  return { data: data as T };
 }
