@@ -39,6 +39,8 @@ function edges(): Edge[] {
       const target = path.resolve(path.dirname(file), ref.fileName);
       const fromTop = topOf(file);
       const toTop = topOf(target);
+      // Files at the root (vitest.config.ts) configure the tools and may name any folder.
+      if (!path.relative(REPO_ROOT, file).includes(path.sep)) continue;
       if (fromTop === toTop || toTop.startsWith('..')) continue;
       const line = text.slice(0, ref.pos).split('\n').length;
       out.push({ from: path.relative(REPO_ROOT, file), line, spec: ref.fileName, fromTop, toTop });
