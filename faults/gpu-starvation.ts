@@ -4,7 +4,9 @@
  * queue for the device while it looks busy-but-fine. Natural signal:
  * ml.inference.queue_wait_ms > ml.inference.forward_pass_ms, ml.inference.high_queue_wait.
  *
- * A request counts as hit when its batch had to queue for a slot while the fault was on.
+ * A request counts as hit when its batch had to queue for a slot while the fault was on,
+ * or while a competing batch it started was still holding a slot after a reset (the
+ * fault's aftermath is still the fault's).
  */
 import type { Context } from '@opentelemetry/api';
 import { z } from 'zod';
@@ -68,6 +70,8 @@ export const gpuStarvation = defineFault({
 function createRuntime(t: GpuStarvationTarget, record: FiredRecorder): FaultRuntime<GpuStarvationKnobs, GpuStarvationTarget> {
   let generation = 0;
   let active = false;
+  /** Competing batches holding a slot right now; one may outlive a reset by a forward pass. */
+  let competingRunning = 0;
   const c = { slots_withheld: 0, competing_batches: 0, competing_busy_ms: 0, competing_errors: 0, requests_queued: 0 };
 
   async function competingJob(k: GpuStarvationKnobs, gen: number, seed: number): Promise<void> {
@@ -85,6 +89,7 @@ function createRuntime(t: GpuStarvationTarget, record: FiredRecorder): FaultRunt
       }
       const t0 = performance.now();
       let failed = false;
+      competingRunning++;
       try {
         await t.pool.run({ inputIds, attentionMask, features, batchSize: k.competing_batch_size, seqLen: k.competing_seq_len });
         c.competing_batches++;
@@ -93,6 +98,7 @@ function createRuntime(t: GpuStarvationTarget, record: FiredRecorder): FaultRunt
         failed = true;
       } finally {
         c.competing_busy_ms += Math.round(performance.now() - t0);
+        competingRunning--;
         permit.release();
       }
       // A slot is only ever held while a real batch runs: the back-off after a failed
@@ -122,8 +128,9 @@ function createRuntime(t: GpuStarvationTarget, record: FiredRecorder): FaultRunt
     wrap: (w) => ({
       runner: decorate(w.runner, {
         async run(rows) {
+          const behindFault = active || competingRunning > 0;
           const results = await w.runner.run(rows);
-          if (active) {
+          if (behindFault || active) {
             rows.forEach((row, i) => {
               if (!results[i]?.queued) return;
               record.fired(row.context);
