@@ -49,7 +49,7 @@ export async function cacheVsStore(dbPath = path.join(REPO_ROOT, '.runs/feature-
 
 export async function forwardPass() {
   const assets = await ensureAssets();
-  const pool = await InferencePool.create({ modelPath: assets.modelPath, workers: 1, providers: ['cpu'], featureDim: assets.featureDim, intraOpThreads: 1 });
+  const pool = await InferencePool.create({ modelPath: assets.modelPath, workers: 1, providers: ['cpu'], featureDim: assets.featureDim, numLabels: assets.labels.length, intraOpThreads: 1 });
   const rows: { batch: number; seq: number; median_ms: number; per_sequence_ms: number }[] = [];
   try {
     for (const batch of BATCH_SIZES) {

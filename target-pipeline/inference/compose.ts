@@ -1,7 +1,10 @@
-import { ensureAssets, type ModelAssets } from '../model/assets.ts';
+import { join } from 'node:path';
+import { checkVocabulary, ensureAssets, type ModelAssets } from '../model/assets.ts';
 import { serializeOutput } from '../model/decode.ts';
+import { MANIFEST_FILE } from '../model/manifest.ts';
 import { Attr, ModelLoadState, Services, Spans } from '../semconv.ts';
 import type { ServiceDefinition } from '../service/definition.ts';
+import { markSpanError } from '../service/errors.ts';
 import { InferencePool } from './engine/pool.ts';
 import { BatchRunner, type BatchRun } from './runner.ts';
 import { DeviceSemaphore } from './semaphore.ts';
@@ -28,18 +31,24 @@ export const inferenceService: ServiceDefinition<InferenceComponents> = {
   port: (cfg) => cfg.INFERENCE_PORT,
   compose: async (cfg, telemetry) => {
     const assets = await ensureAssets(cfg.ASSETS_DIR);
+    // The tokenizer first: a vocabulary that does not fit the model fails here, before any worker starts.
+    const tokenizers = new TokenizerHolder(assets.tokenizerDir);
+    checkVocabulary(assets, (await tokenizers.get()).loaded.vocabSize);
     // Loading the model is the cold start of this service: one span, outside any request.
     const loadSpan = telemetry.tracer.startSpan(Spans.modelLoad, { attributes: { [Attr.modelLoadState]: ModelLoadState.cold } });
     const pool = await InferencePool.create({
       modelPath: assets.modelPath, workers: cfg.INFERENCE_WORKERS, providers: cfg.EXECUTION_PROVIDERS,
-      intraOpThreads: cfg.INTRA_OP_THREADS, featureDim: assets.featureDim,
+      intraOpThreads: cfg.INTRA_OP_THREADS, featureDim: assets.featureDim, numLabels: assets.labels.length,
+    }).catch((err: unknown) => {
+      // The worker names the model file; the folder and its manifest are the other side.
+      markSpanError(loadSpan, err);
+      loadSpan.end();
+      throw new Error(`cannot serve the model described by ${join(assets.dir, MANIFEST_FILE)}: ${(err as Error).message}`);
     });
     loadSpan.setAttributes({ [Attr.deviceType]: pool.provider, [Attr.deviceId]: pool.deviceId, [Attr.modelVersion]: assets.version });
     loadSpan.end();
     console.log(`inference: model ${assets.version} on '${pool.provider}' (${pool.size} workers, ${cfg.DEVICE_SLOTS} device slots, loaded in ${Math.round(pool.modelLoadMs)} ms)`);
     const semaphore = new DeviceSemaphore(cfg.DEVICE_SLOTS);
-    const tokenizers = new TokenizerHolder(assets.tokenizerDir);
-    await tokenizers.get();
     const runner = new BatchRunner({ pool, semaphore, padId: PAD_ID, featureDim: assets.featureDim, numLabels: assets.labels.length });
     return {
       assets, pool, semaphore, tokenizers, runner, output: { serialize: serializeOutput },

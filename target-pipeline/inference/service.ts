@@ -39,10 +39,16 @@ export interface OutputWriter {
   serialize(output: ModelOutput): string;
 }
 
+/**
+ * The /infer body. A model with a features input needs exactly featureDim values; one
+ * without (featureDim 0) still gets the request's feature row, of any length, and does
+ * not use it: the gateway's contract does not depend on the model served.
+ */
 export function inferRequestSchema(featureDim: number, maxInputChars: number) {
+  const row = z.array(z.number().finite());
   return z.object({
     text: z.string().min(1).max(maxInputChars),
-    features: z.array(z.number().finite()).length(featureDim),
+    features: featureDim > 0 ? row.length(featureDim) : row,
   }).strict();
 }
 
@@ -139,7 +145,7 @@ export function inferenceApp(d: InferenceDeps): express.Express {
       }
       stageMs.record(row.queueWaitMs + row.forwardPassMs, { stage: 'inference' });
 
-      const output = d.output.serialize(decodeOutput(row.logits, 0, d.runner.numLabels, tokens, d.assets.version, d.assets.labels));
+      const output = d.output.serialize(decodeOutput(row.logits, 0, d.assets.labels, tokens, d.assets.version));
       res.json({ output, tokens, model_version: d.assets.version, device: d.pool.provider });
     } catch (err) {
       next(err);

@@ -1,15 +1,16 @@
 /**
  * Locating the model folder the pipeline serves: the generated one (built on first
- * use) or one the user supplies with their own model.onnx, tokenizer and manifest.
+ * use), a pretrained one (built from a Hugging Face checkpoint by
+ * pretrained/build.ts), or one the user supplies with their own model.onnx,
+ * tokenizer and manifest.
  */
 import { access, readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { buildAssets, DEFAULT_ASSETS_DIR } from './build-assets.ts';
 import {
-  DEFAULT_MODEL_FILE, MANIFEST_FILE, ManifestSchema, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE,
-  type AssetsManifest,
+  CHECKPOINT_CONFIG_FILE, CHECKPOINT_WEIGHTS_FILE, DEFAULT_MODEL_FILE, MANIFEST_FILE, ManifestSchema,
+  TOKENIZER_CONFIG_FILE, TOKENIZER_FILE, type AssetsManifest,
 } from './manifest.ts';
-import type { Label } from './output.ts';
 
 export { DEFAULT_ASSETS_DIR };
 
@@ -18,16 +19,23 @@ export interface ModelAssets {
   modelPath: string;
   tokenizerDir: string;
   version: string;
-  labels: Label[];
+  /** Logit order; the output schema is built from these. */
+  labels: string[];
+  /** Width of the model's `features` input; 0 when it has none (the request's row is then not used). */
   featureDim: number;
   maxSeqLen: number;
   vocabSize: number;
 }
 
 const MANIFEST_HINT =
-  `write one with the fields modelVersion, labels, featureDim, maxSeqLen, vocabSize ` +
-  `(optional: model, tokenizerDir), or generate a folder with ` +
+  `write one with the fields modelVersion, labels, maxSeqLen, vocabSize ` +
+  `(optional: featureDim, model, tokenizerDir), or generate a folder with ` +
   `\`node target-pipeline/model/build-assets.ts --out DIR\``;
+
+const BUILD_CHECKPOINT_HINT = (dir: string): string =>
+  `build a servable folder from it with \`node target-pipeline/model/pretrained/build.ts ` +
+  `--source ${dir} --out OUT --intents INTENTS.json\` (the intents file gives the labels; ` +
+  `see target-pipeline/model/pretrained/README.md) and set ASSETS_DIR=OUT`;
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(() => true, () => false);
@@ -83,6 +91,18 @@ export async function loadAssetsManifest(dir: string): Promise<ModelAssets> {
 }
 
 /**
+ * Checks the tokenizer against the manifest's vocabSize, which is the model's
+ * embedding table: an id past its end fails inside the graph (or, for a tokenizer
+ * of another model, silently means a different word).
+ */
+export function checkVocabulary(assets: ModelAssets, tokenizerVocabSize: number): void {
+  if (tokenizerVocabSize === assets.vocabSize) return;
+  throw new Error(`${join(assets.tokenizerDir, TOKENIZER_FILE)} has ${tokenizerVocabSize} tokens but ` +
+    `${join(assets.dir, MANIFEST_FILE)} says vocabSize ${assets.vocabSize}: the tokenizer is not this model's, ` +
+    `or vocabSize is wrong (it must be the rows of the model's word-embedding table)`);
+}
+
+/**
  * The model folder at `dir`, generating it first when it is absent or was built by an
  * older generator. A folder with a hand-written manifest (no `generator` section) is
  * used as it is; one holding model files but no manifest is an error rather than
@@ -95,6 +115,10 @@ export async function ensureAssets(dir: string = DEFAULT_ASSETS_DIR): Promise<Mo
     if (!manifest.generator) return loadAssetsManifest(root);
   } else {
     const present = await readdir(root).catch(() => [] as string[]);
+    if (present.includes(CHECKPOINT_CONFIG_FILE) && present.includes(CHECKPOINT_WEIGHTS_FILE)) {
+      throw new Error(`model assets folder ${root} holds a Hugging Face checkpoint (${CHECKPOINT_CONFIG_FILE}, ` +
+        `${CHECKPOINT_WEIGHTS_FILE}) but no ${MANIFEST_FILE}, so it cannot be served as it is; ${BUILD_CHECKPOINT_HINT(root)}`);
+    }
     const foreign = present.filter((f) => [DEFAULT_MODEL_FILE, TOKENIZER_FILE, TOKENIZER_CONFIG_FILE].includes(f));
     if (foreign.length > 0) {
       throw new Error(`model assets folder ${root} holds ${foreign.join(', ')} but no ${MANIFEST_FILE}; ` +

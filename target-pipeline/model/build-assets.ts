@@ -17,10 +17,9 @@ import {
   type AssetsManifest,
 } from './manifest.ts';
 import { encodeModel } from './onnx-proto.ts';
-import { LABELS } from './output.ts';
 import {
   DEFAULT_HEADS, DEFAULT_HIDDEN, DEFAULT_LAYERS, DEFAULT_SEED, FEATURE_DIM, FFN_EXPANSION,
-  GENERATOR_VERSION, MAX_SEQ_LEN, VOCAB_SIZE, type EncoderArchitecture,
+  GENERATED_LABELS, GENERATOR_VERSION, MAX_SEQ_LEN, VOCAB_SIZE, type EncoderArchitecture,
 } from './spec.ts';
 import { tokenizerConfig, tokenizerJson } from './tokenizer-files.ts';
 import { buildVocabulary } from './vocab.ts';
@@ -59,7 +58,7 @@ export function defaultArchitecture(overrides: Partial<EncoderArchitecture> = {}
     maxPositions: MAX_SEQ_LEN,
     vocabSize: VOCAB_SIZE,
     featureDim: FEATURE_DIM,
-    numLabels: LABELS.length,
+    numLabels: GENERATED_LABELS.length,
     ...overrides,
   };
 }
@@ -118,7 +117,7 @@ export async function buildAssets(options: BuildOptions = {}): Promise<BuildResu
 
   const manifest: AssetsManifest = {
     modelVersion: `gen-${sha256(modelBytes).slice(0, VERSION_HASH_CHARS)}`,
-    labels: [...LABELS],
+    labels: [...GENERATED_LABELS],
     featureDim: arch.featureDim,
     maxSeqLen: arch.maxPositions,
     vocabSize: vocab.length,

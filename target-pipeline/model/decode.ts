@@ -2,7 +2,7 @@
  * Turning one row of logits into the output document the post-processor validates,
  * and that document into the JSON text that travels (and that corruption faults act on).
  */
-import { LABELS, TOP_K, type Label, type ModelOutput } from './output.ts';
+import { TOP_K, type ModelOutput } from './output.ts';
 
 /** Scores are rounded so that serialised outputs are short and stable across runs. */
 const SCORE_DECIMALS = 4;
@@ -13,21 +13,19 @@ function round(score: number): number {
 }
 
 /**
- * Softmax over row `row` of a [batch, numLabels] logits array, then the argmax label
- * and the TOP_K best labels by score (ties keep logit order). `labels` maps logit
- * index to label and defaults to the generated model's LABELS.
+ * Softmax over row `row` of a [batch, labels.length] logits array, then the argmax
+ * label and the TOP_K best labels by score (ties keep logit order). `labels` maps
+ * logit index to label: the served model's manifest labels.
  */
 export function decodeOutput(
   logits: Float32Array,
   row: number,
-  numLabels: number,
+  labels: readonly string[],
   tokens: number,
   modelVersion: string,
-  labels: readonly Label[] = LABELS,
 ): ModelOutput {
-  if (numLabels < 1 || numLabels > labels.length) {
-    throw new Error(`numLabels ${numLabels} does not match the ${labels.length} known labels`);
-  }
+  const numLabels = labels.length;
+  if (numLabels < 1) throw new Error('decodeOutput needs at least one label');
   const start = row * numLabels;
   if (!Number.isInteger(row) || row < 0 || start + numLabels > logits.length) {
     throw new Error(`row ${row} is outside logits of length ${logits.length} with ${numLabels} labels`);
@@ -37,7 +35,7 @@ export function decodeOutput(
   const exps = values.map((v) => Math.exp(v - max));
   const sum = exps.reduce((a, b) => a + b, 0);
   const ranked = exps
-    .map((e, i) => ({ label: labels[i] as Label, score: e / sum, index: i }))
+    .map((e, i) => ({ label: labels[i] as string, score: e / sum, index: i }))
     .sort((a, b) => b.score - a.score || a.index - b.index);
   const best = ranked[0];
   if (!best || !Number.isFinite(best.score)) {

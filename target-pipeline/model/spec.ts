@@ -4,6 +4,14 @@
  * its own values in manifest.json; these are only the generator's defaults.
  */
 
+/**
+ * Labels of the generated model's classification head, in logit order. Only the
+ * generator uses them; the pipeline takes a model's labels from its manifest.
+ */
+export const GENERATED_LABELS = [
+  'approve', 'review', 'reject', 'escalate', 'defer', 'refund', 'upsell', 'retain',
+] as const;
+
 /** Width of the `features` input: one row of numeric features per request. */
 export const FEATURE_DIM = 16;
 

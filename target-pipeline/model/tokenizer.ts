@@ -54,17 +54,31 @@ export async function loadTokenizer(dir: string): Promise<LoadedTokenizer> {
   const failed = reads.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
   const [json, config] = reads.map((r) => (r as PromiseFulfilledResult<object>).value) as [object, object];
+  const tokenizer = createTokenizer(json, config, join(dir, TOKENIZER_FILE));
+  const loadMs = performance.now() - started;
+  return { tokenizer, loadMs, vocabSize: vocabularySize(tokenizer) };
+}
+
+/** Tokens in the vocabulary, added (special) tokens included: the ids the tokenizer can emit. */
+export function vocabularySize(tokenizer: Tokenizer): number {
+  return tokenizer.get_vocab(true).size;
+}
+
+/**
+ * A tokenizer from the parsed tokenizer.json and tokenizer_config.json; `source`
+ * names the tokenizer.json in errors. loadTokenizer is this plus reading the files.
+ */
+export function createTokenizer(json: object, config: object, source: string): Tokenizer {
   let tokenizer: Tokenizer;
   try {
     tokenizer = new Tokenizer(json, config);
   } catch (err) {
-    throw new Error(`cannot build a tokenizer from ${join(dir, TOKENIZER_FILE)}: ${(err as Error).message}`);
+    throw new Error(`cannot build a tokenizer from ${source}: ${(err as Error).message}`);
   }
   const padToken = (config as { pad_token?: unknown }).pad_token;
   const padId = typeof padToken === 'string' ? tokenizer.token_to_id(padToken) : undefined;
   padIds.set(tokenizer, padId ?? 0);
-  const loadMs = performance.now() - started;
-  return { tokenizer, loadMs, vocabSize: tokenizer.get_vocab(true).size };
+  return tokenizer;
 }
 
 /**

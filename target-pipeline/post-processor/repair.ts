@@ -6,10 +6,9 @@
  * properties the schema does not know. Anything else (a lost top_k, tokens or
  * model_version) cannot be recovered and the caller must re-invoke the model.
  */
-import { LABELS, OUTPUT_SCHEMA } from '../model/output.ts';
+import { OUTPUT_FIELDS } from '../model/output.ts';
 import { closeTruncatedObject } from './truncation.ts';
-import { validateValue } from './validate.ts';
-import type { ValidationFailure } from './validate.ts';
+import type { OutputValidator, ValidationFailure } from './validate.ts';
 
 /** Each step fixes one problem; an output has five fields, so more steps means no progress. */
 const MAX_REPAIR_STEPS = 8;
@@ -20,16 +19,16 @@ const NON_NEGATIVE_INTEGER = /^(?:0|[1-9]\d*)$/;
  * Serialise in the schema's key order (a replacer list applies at every depth, and the
  * top_k entries' keys are a subset), so a derived field lands where the decoder puts it.
  */
-const KEY_ORDER = Object.keys(OUTPUT_SCHEMA.properties);
+const KEY_ORDER: string[] = [...OUTPUT_FIELDS];
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
 /**
- * Returns repaired JSON text that passes validation, or undefined when the output
- * cannot be repaired without inventing data. `failure` is validateOutput's verdict on `text`.
+ * Returns repaired JSON text that passes `validator`, or undefined when the output
+ * cannot be repaired without inventing data. `failure` is the validator's verdict on `text`.
  */
-export function repairOutput(text: string, failure: ValidationFailure): string | undefined {
+export function repairOutput(text: string, failure: ValidationFailure, validator: OutputValidator): string | undefined {
   let candidate = text;
   if (failure.reason === 'parse_error') {
     const closed = closeTruncatedObject(text);
@@ -43,22 +42,22 @@ export function repairOutput(text: string, failure: ValidationFailure): string |
     return undefined;
   }
   for (let step = 0; step < MAX_REPAIR_STEPS; step++) {
-    const result = validateValue(doc);
+    const result = validator.validateValue(doc);
     if (result.ok) return JSON.stringify(doc, KEY_ORDER);
-    if (!fixOne(doc, result)) return undefined;
+    if (!fixOne(doc, result, validator)) return undefined;
   }
   return undefined;
 }
 
 /** Applies the fix for one failure in place; false when there is no safe fix. */
-function fixOne(doc: Json, failure: ValidationFailure): boolean {
+function fixOne(doc: Json, failure: ValidationFailure, validator: OutputValidator): boolean {
   const path = parsePointer(failure.field);
   if (path === undefined || !isObject(doc)) return false;
   switch (failure.reason) {
     case 'missing_field':
-      return path.length === 1 && deriveMissing(doc, path[0] as string);
+      return path.length === 1 && deriveMissing(doc, path[0] as string, validator.labels);
     case 'wrong_type':
-      return coerceAt(doc, path);
+      return coerceAt(doc, path, validator.schema);
     case 'unexpected_field':
       return removeAt(doc, path);
     default:
@@ -67,8 +66,8 @@ function fixOne(doc: Json, failure: ValidationFailure): boolean {
 }
 
 /** label and score are copies of top_k[0]; nothing else can be derived. */
-function deriveMissing(doc: JsonObject, field: string): boolean {
-  const top = topEntry(doc);
+function deriveMissing(doc: JsonObject, field: string, labels: readonly string[]): boolean {
+  const top = topEntry(doc, labels);
   if (top === undefined) return false;
   if (field === 'label' && (doc['score'] === undefined || doc['score'] === top.score)) {
     doc['label'] = top.label;
@@ -82,7 +81,7 @@ function deriveMissing(doc: JsonObject, field: string): boolean {
 }
 
 /** top_k[0], only when well-formed and really the highest-scoring entry. */
-function topEntry(doc: JsonObject): { label: string; score: number } | undefined {
+function topEntry(doc: JsonObject, labels: readonly string[]): { label: string; score: number } | undefined {
   const topK = doc['top_k'];
   if (!Array.isArray(topK) || topK.length === 0) return undefined;
   const entries = topK.filter(isObject);
@@ -90,20 +89,20 @@ function topEntry(doc: JsonObject): { label: string; score: number } | undefined
   const first = entries[0] as JsonObject;
   const label = first['label'];
   const score = first['score'];
-  if (typeof label !== 'string' || !(LABELS as readonly string[]).includes(label)) return undefined;
+  if (typeof label !== 'string' || !labels.includes(label)) return undefined;
   if (typeof score !== 'number') return undefined;
   const outranked = entries.some((e) => typeof e['score'] !== 'number' || e['score'] > score);
   return outranked ? undefined : { label, score };
 }
 
 /** Numeric strings become numbers where the schema wants a number or an integer. */
-function coerceAt(doc: JsonObject, path: string[]): boolean {
+function coerceAt(doc: JsonObject, path: string[], schema: object): boolean {
   const parent = parentOf(doc, path);
   const key = path.at(-1);
   if (parent === undefined || key === undefined) return false;
   const value = readChild(parent, key);
   if (typeof value !== 'string') return false;
-  const expected = schemaTypeAt(path);
+  const expected = schemaTypeAt(schema, path);
   const ok =
     (expected === 'number' && DECIMAL.test(value)) ||
     (expected === 'integer' && NON_NEGATIVE_INTEGER.test(value) && Number.isSafeInteger(Number(value)));
@@ -122,8 +121,8 @@ function removeAt(doc: JsonObject, path: string[]): boolean {
 }
 
 /** The schema's `type` at a data path, following properties and items. */
-function schemaTypeAt(path: string[]): string | undefined {
-  let node: unknown = OUTPUT_SCHEMA;
+function schemaTypeAt(schema: object, path: string[]): string | undefined {
+  let node: unknown = schema;
   for (const segment of path) {
     if (!isRecord(node)) return undefined;
     const props = node['properties'];

@@ -9,8 +9,7 @@
  */
 import type { ModelOutput } from '../model/output.ts';
 import { repairOutput } from './repair.ts';
-import { validateOutput } from './validate.ts';
-import type { FailureReason } from './validate.ts';
+import type { FailureReason, OutputValidator } from './validate.ts';
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
 
@@ -37,10 +36,14 @@ export interface PostProcessOptions {
   maxAttempts?: number;
 }
 
-/** Errors thrown by reinvoke() propagate: a model that cannot answer is not a validation failure. */
+/**
+ * `validator` holds the served model's output schema. Errors thrown by reinvoke()
+ * propagate: a model that cannot answer is not a validation failure.
+ */
 export async function postProcess(
   text: string,
   reinvoke: () => Promise<string>,
+  validator: OutputValidator,
   options: PostProcessOptions = {},
 ): Promise<PostProcessResult> {
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -52,7 +55,7 @@ export async function postProcess(
   let source: 'original' | 'repair' | 'reinvoke' = 'original';
 
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const result = validateOutput(candidate);
+    const result = validator.validateOutput(candidate);
     if (result.ok) {
       return {
         value: result.value,
@@ -64,7 +67,7 @@ export async function postProcess(
     }
     failures.push({ attempt, reason: result.reason, field: result.field });
     if (attempt === maxAttempts) break;
-    const repaired = repairOutput(candidate, result);
+    const repaired = repairOutput(candidate, result, validator);
     if (repaired !== undefined) {
       candidate = repaired;
       source = 'repair';

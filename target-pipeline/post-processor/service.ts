@@ -7,12 +7,15 @@ import { HttpError, markSpanError } from '../service/errors.ts';
 import { postJson } from '../service/upstream.ts';
 import { extractTraceContext } from '../telemetry/http.ts';
 import { postProcess } from './retry.ts';
+import type { OutputValidator } from './validate.ts';
 import type { BrokenPoints } from '../telemetry/break.ts';
 
 export interface PostProcessorDeps {
   tracer: Tracer;
   meter: Meter;
   inferenceUrl: string;
+  /** The served model's output schema (its manifest's labels). */
+  validator: OutputValidator;
   maxAttempts: number;
   timeoutMs: number;
   /** HARNESS_BREAK_INSTRUMENTATION (CI self-test); absent in normal runs. */
@@ -47,7 +50,7 @@ export function postProcessorApp(d: PostProcessorDeps): express.Express {
         const outcome = await postProcess(parsed.data.output, async () => {
           const r = await postJson<{ output: string }>(`${d.inferenceUrl}/infer`, parsed.data.reinvoke, d.timeoutMs);
           return r.data.output;
-        }, { maxAttempts: d.maxAttempts });
+        }, d.validator, { maxAttempts: d.maxAttempts });
         for (const f of outcome.failures) {
           span.addEvent(Events.validationFailed, { [EventAttr.attempt]: f.attempt, [EventAttr.reason]: f.reason, [EventAttr.field]: f.field || 'unknown' });
         }

@@ -1,11 +1,11 @@
 /**
- * Validates the model's output text against OUTPUT_SCHEMA and classifies the first
- * problem, so spans and the repair step can say what was wrong and where.
+ * Validates the model's output text against the output schema of the served model's
+ * labels and classifies the first problem, so spans and the repair step can say what
+ * was wrong and where.
  */
 import { Ajv } from 'ajv';
-import type { ErrorObject } from 'ajv';
-import { OUTPUT_SCHEMA } from '../model/output.ts';
-import type { ModelOutput } from '../model/output.ts';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { outputSchema, type ModelOutput, type OutputSchema } from '../model/output.ts';
 
 export type FailureReason =
   | 'parse_error'
@@ -27,9 +27,15 @@ export type ValidationResult = { ok: true; value: ModelOutput } | ValidationFail
 
 export const UNKNOWN_FIELD = 'unknown';
 
-// Compiled once: compilation costs milliseconds, validation microseconds. allErrors is
-// off because only the first error is reported and it stops validation early.
-const validateSchema = new Ajv({ allErrors: false, strict: true }).compile<ModelOutput>(OUTPUT_SCHEMA);
+/** Validation against one model's output schema; made once per service (see createOutputValidator). */
+export interface OutputValidator {
+  /** The model's labels, in logit order. */
+  readonly labels: readonly string[];
+  readonly schema: OutputSchema;
+  validateOutput(text: string): ValidationResult;
+  /** Same as validateOutput for an already parsed document (the repair step reuses it). */
+  validateValue(value: unknown): ValidationResult;
+}
 
 const REASON_BY_KEYWORD: Record<string, FailureReason> = {
   required: 'missing_field',
@@ -45,18 +51,32 @@ const REASON_BY_KEYWORD: Record<string, FailureReason> = {
   additionalProperties: 'unexpected_field',
 };
 
-export function validateOutput(text: string): ValidationResult {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return { ok: false, reason: 'parse_error', field: UNKNOWN_FIELD, message: (err as Error).message };
-  }
-  return validateValue(value);
+/**
+ * A validator for outputs over `labels`. The schema is compiled here, once:
+ * compilation costs milliseconds, validation microseconds. allErrors is off because
+ * only the first error is reported and it stops validation early.
+ */
+export function createOutputValidator(labels: readonly string[]): OutputValidator {
+  const schema = outputSchema(labels);
+  const compiled = new Ajv({ allErrors: false, strict: true }).compile<ModelOutput>(schema);
+  const validateValue = (value: unknown): ValidationResult => classify(compiled, value);
+  return {
+    labels: [...labels],
+    schema,
+    validateValue,
+    validateOutput(text) {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (err) {
+        return { ok: false, reason: 'parse_error', field: UNKNOWN_FIELD, message: (err as Error).message };
+      }
+      return validateValue(value);
+    },
+  };
 }
 
-/** Same as validateOutput for an already parsed document (the repair step reuses it). */
-export function validateValue(value: unknown): ValidationResult {
+function classify(validateSchema: ValidateFunction<ModelOutput>, value: unknown): ValidationResult {
   if (validateSchema(value)) return { ok: true, value };
   const error = validateSchema.errors?.[0];
   if (error === undefined) return { ok: false, reason: 'invalid', field: UNKNOWN_FIELD, message: 'schema validation failed' };

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
 import { ensureAssets } from '../../target-pipeline/model/assets.ts';
 import { decodeModel } from '../../target-pipeline/model/onnx-proto.ts';
-import { LABELS } from '../../target-pipeline/model/output.ts';
+import { GENERATED_LABELS as LABELS } from '../../target-pipeline/model/spec.ts';
 import { loadPretrainedAssets, normaliseRows } from '../../target-pipeline/model/pretrained/build.ts';
 import { readIntents } from '../../target-pipeline/model/pretrained/intents.ts';
 import { encodeBatch, loadTokenizer, type Tokenizer } from '../../target-pipeline/model/tokenizer.ts';

@@ -15,8 +15,8 @@ import type { InferencePool } from '../../target-pipeline/inference/engine/pool.
 import { BatchRunner } from '../../target-pipeline/inference/runner.ts';
 import { DeviceSemaphore } from '../../target-pipeline/inference/semaphore.ts';
 import { TokenizerHolder } from '../../target-pipeline/inference/tokenizer-holder.ts';
-import { LABELS } from '../../target-pipeline/model/output.ts';
-import { validateOutput } from '../../target-pipeline/post-processor/validate.ts';
+import { GENERATED_LABELS as LABELS } from '../../target-pipeline/model/spec.ts';
+import { createOutputValidator } from '../../target-pipeline/post-processor/validate.ts';
 
 const VALID = { label: 'approve', score: 0.9, top_k: [{ label: 'approve', score: 0.9 }], tokens: 7, model_version: 'gen-test' };
 
@@ -128,6 +128,17 @@ describe('gpu-starvation', () => {
     expect(f.status().counters.competing_batches).toBeGreaterThan(0);
   });
 
+  it('should still record a request that queues behind a competing batch left running by a reset', async () => {
+    const s = new DeviceSemaphore(1);
+    const { f, rec, components } = bind(gpuStarvation, target(s, slowPool(200)));
+    f.enable({ slots: 1, competing_jobs: 1, competing_batch_size: 2, competing_seq_len: 8 });
+    await new Promise((r) => setImmediate(r)); // the competing job takes the slot
+    f.reset();
+    const [r] = await components.runner.run([row()]);
+    expect(r!.queued).toBe(true);
+    expect(rec.calls).toHaveLength(1);
+  });
+
   it('should reject knobs that take nothing away or exceed the configured slots', () => {
     const { f } = bind(gpuStarvation, target(new DeviceSemaphore(2)));
     expect(f.enable({ slots: 2 })).toMatchObject({ ok: false, field: 'slots', message: expect.stringMatching(/takes nothing away/) });
@@ -143,7 +154,7 @@ describe('output-corruption', () => {
   it('should corrupt every output so that validation fails when the rate is 1', () => {
     const { f, rec, components } = bind(outputCorruption, target());
     f.enable({ rate: 1, mode: 'truncate' });
-    expect(validateOutput(components.output.serialize(VALID)).ok).toBe(false);
+    expect(createOutputValidator(LABELS).validateOutput(components.output.serialize(VALID)).ok).toBe(false);
     expect(rec.calls).toHaveLength(1);
     expect(f.status().counters.outputs_corrupted).toBe(1);
   });

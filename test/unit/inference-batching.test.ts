@@ -31,7 +31,7 @@ describe('ml.inference batching', () => {
 
   beforeAll(async () => {
     assets = await ensureAssets();
-    pool = await InferencePool.create({ modelPath: assets.modelPath, workers: 1, providers: ['cpu'], featureDim: assets.featureDim, intraOpThreads: 1 });
+    pool = await InferencePool.create({ modelPath: assets.modelPath, workers: 1, providers: ['cpu'], featureDim: assets.featureDim, numLabels: assets.labels.length, intraOpThreads: 1 });
     const tokenizers = new TokenizerHolder(assets.tokenizerDir);
     await tokenizers.get();
     const runner = new BatchRunner({ pool, semaphore: new DeviceSemaphore(1), padId: 0, featureDim: assets.featureDim, numLabels: assets.labels.length });

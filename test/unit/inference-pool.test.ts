@@ -23,7 +23,7 @@ beforeAll(async () => {
   const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
   try {
     pool = await InferencePool.create({
-      modelPath: assets.modelPath, workers: 2, providers: ['cuda', 'cpu'], featureDim: assets.featureDim, intraOpThreads: 1,
+      modelPath: assets.modelPath, workers: 2, providers: ['cuda', 'cpu'], featureDim: assets.featureDim, numLabels: assets.labels.length, intraOpThreads: 1,
     });
     fallbackWarnings = warn.mock.calls.map((args) => String(args[0]));
   } finally {
@@ -45,7 +45,7 @@ describe('InferencePool.create', () => {
   });
 
   it('should reject with the model path when the model file does not exist', async () => {
-    await expect(InferencePool.create({ modelPath: '/nonexistent/model.onnx', workers: 1, providers: ['cpu'], featureDim: 16 }))
+    await expect(InferencePool.create({ modelPath: '/nonexistent/model.onnx', workers: 1, providers: ['cpu'], featureDim: 16, numLabels: 8 }))
       .rejects.toThrow('/nonexistent/model.onnx');
   });
 });
@@ -97,7 +97,7 @@ describe('InferencePool.run', () => {
 
 describe('InferencePool FIFO queue', () => {
   it('should finish queued batches in submission order when there is one worker', async () => {
-    const single = await InferencePool.create({ modelPath: assets.modelPath, workers: 1, providers: ['cpu'], featureDim: assets.featureDim, intraOpThreads: 1 });
+    const single = await InferencePool.create({ modelPath: assets.modelPath, workers: 1, providers: ['cpu'], featureDim: assets.featureDim, numLabels: assets.labels.length, intraOpThreads: 1 });
     try {
       const order: number[] = [];
       await Promise.all([0, 1, 2, 3].map((i) => single.run(batchOf(1, 8, i)).then(() => order.push(i))));

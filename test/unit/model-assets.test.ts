@@ -5,8 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAssets, loadAssetsManifest } from '../../target-pipeline/model/assets.ts';
 import { buildAssets, type BuildResult } from '../../target-pipeline/model/build-assets.ts';
 import { decodeModel, IR_VERSION, OPSET_VERSION } from '../../target-pipeline/model/onnx-proto.ts';
-import { LABELS } from '../../target-pipeline/model/output.ts';
-import { FEATURE_DIM, MAX_SEQ_LEN, VOCAB_SIZE } from '../../target-pipeline/model/spec.ts';
+import { FEATURE_DIM, GENERATED_LABELS as LABELS, MAX_SEQ_LEN, VOCAB_SIZE } from '../../target-pipeline/model/spec.ts';
 
 let root: string;
 let first: BuildResult;
@@ -89,7 +88,7 @@ describe('loadAssetsManifest', () => {
   it('should name the field when the manifest lacks a required one', async () => {
     const dir = await mkdtemp(join(root, 'bad-'));
     await writeFile(join(dir, 'manifest.json'), JSON.stringify({ modelVersion: 'x', labels: ['approve'] }));
-    await expect(loadAssetsManifest(dir)).rejects.toThrow(/manifest\.json is not a valid model manifest: featureDim/);
+    await expect(loadAssetsManifest(dir)).rejects.toThrow(/manifest\.json is not a valid model manifest: maxSeqLen/);
   });
 });
 

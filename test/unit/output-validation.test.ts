@@ -1,15 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { serializeOutput } from '../../target-pipeline/model/decode.ts';
-import { LABELS } from '../../target-pipeline/model/output.ts';
-import type { Label, ModelOutput } from '../../target-pipeline/model/output.ts';
+import type { ModelOutput } from '../../target-pipeline/model/output.ts';
+import { GENERATED_LABELS as LABELS } from '../../target-pipeline/model/spec.ts';
 import { WRONG_TYPE_TARGETS, corruptOutput as corruptWith } from '../../faults/corrupt-output.ts';
 import type { CorruptionMode } from '../../faults/corrupt-output.ts';
 import { repairOutput } from '../../target-pipeline/post-processor/repair.ts';
 import { postProcess } from '../../target-pipeline/post-processor/retry.ts';
-import { validateOutput } from '../../target-pipeline/post-processor/validate.ts';
+import { createOutputValidator } from '../../target-pipeline/post-processor/validate.ts';
 import type { ValidationFailure } from '../../target-pipeline/post-processor/validate.ts';
 import { mulberry32 } from '../../target-pipeline/model/prng.ts';
+
+/** The generated model's output schema: these tests' outputs use its labels. */
+const validator = createOutputValidator(LABELS);
+const validateOutput = (text: string) => validator.validateOutput(text);
 
 /** The fault's damage, with this model's labels. */
 const corruptOutput = (text: string, mode: CorruptionMode, rng: () => number): string => corruptWith(text, mode, rng, LABELS);
@@ -92,7 +96,7 @@ describe('validateOutput', () => {
 });
 
 describe('repairOutput', () => {
-  const repair = (text: string) => repairOutput(text, failureOf(text));
+  const repair = (text: string) => repairOutput(text, failureOf(text), validator);
 
   it('should restore the output when a truncation lost only the closing brace', () => {
     expect(repair(VALID.slice(0, -1))).toBe(VALID);
@@ -156,6 +160,27 @@ describe('repairOutput', () => {
   });
 });
 
+describe('createOutputValidator', () => {
+  const intents = createOutputValidator(['refund', 'cancel', 'other']);
+  const REFUND: ModelOutput = {
+    label: 'refund', score: 0.8, top_k: [{ label: 'refund', score: 0.8 }, { label: 'other', score: 0.2 }], tokens: 9, model_version: 'mine-1',
+  };
+
+  it('should accept exactly its own labels when the model has another label set', () => {
+    expect(intents.validateOutput(serializeOutput(REFUND))).toEqual({ ok: true, value: REFUND });
+    expect(intents.validateOutput(VALID)).toMatchObject({ ok: false, reason: 'invalid', field: '/label' });
+    // 'refund' happens to be a generated label too; 'other' is not.
+    expect(validateOutput(serializeOutput(REFUND))).toMatchObject({ ok: false, reason: 'invalid', field: '/top_k/1/label' });
+  });
+
+  it('should derive a lost label from top_k only when that label is one of its own', async () => {
+    const { label: _, ...rest } = REFUND;
+    expect(await postProcess(JSON.stringify(rest), async () => 'unused', intents)).toMatchObject({ value: REFUND, recoveredBy: 'repair' });
+    const foreign = JSON.stringify({ ...rest, top_k: [{ label: 'review', score: 0.8 }] });
+    expect(repairOutput(foreign, intents.validateOutput(foreign) as ValidationFailure, intents)).toBeUndefined();
+  });
+});
+
 describe('postProcess', () => {
   const reinvokeWith = (...texts: string[]) => {
     let i = 0;
@@ -164,14 +189,14 @@ describe('postProcess', () => {
 
   it('should take one attempt when the original output is valid', async () => {
     const reinvoke = reinvokeWith(VALID);
-    const result = await postProcess(VALID, reinvoke);
+    const result = await postProcess(VALID, reinvoke, validator);
     expect(result).toEqual({ value: OUTPUT, attempts: 1, requiredRepair: false, failures: [] });
     expect(reinvoke).not.toHaveBeenCalled();
   });
 
   it('should validate the repaired text as attempt 2 when the output is repairable', async () => {
     const reinvoke = reinvokeWith(VALID);
-    const result = await postProcess(without('label'), reinvoke);
+    const result = await postProcess(without('label'), reinvoke, validator);
     expect(result).toMatchObject({ value: OUTPUT, attempts: 2, requiredRepair: true, recoveredBy: 'repair' });
     expect(result.failures).toEqual([{ attempt: 1, reason: 'missing_field', field: '/label' }]);
     expect(reinvoke).not.toHaveBeenCalled();
@@ -179,7 +204,7 @@ describe('postProcess', () => {
 
   it('should re-invoke the model for attempt 2 when the output is not repairable', async () => {
     const reinvoke = reinvokeWith(VALID);
-    const result = await postProcess(without('model_version'), reinvoke);
+    const result = await postProcess(without('model_version'), reinvoke, validator);
     expect(result).toMatchObject({ value: OUTPUT, attempts: 2, requiredRepair: true, recoveredBy: 'reinvoke' });
     expect(reinvoke).toHaveBeenCalledTimes(1);
   });
@@ -187,7 +212,7 @@ describe('postProcess', () => {
   it('should give up after 3 failed attempts when every output is broken', async () => {
     const broken = without('tokens');
     const reinvoke = reinvokeWith(VALID.slice(0, 10), broken);
-    const result = await postProcess(broken, reinvoke);
+    const result = await postProcess(broken, reinvoke, validator);
     expect(result.value).toBeUndefined();
     expect(result.attempts).toBe(3);
     expect(result.requiredRepair).toBe(true);
@@ -201,14 +226,14 @@ describe('postProcess', () => {
 
   it('should stop after one validation when maxAttempts is 1', async () => {
     const reinvoke = reinvokeWith(VALID);
-    const result = await postProcess(without('label'), reinvoke, { maxAttempts: 1 });
+    const result = await postProcess(without('label'), reinvoke, validator, { maxAttempts: 1 });
     expect(result.attempts).toBe(1);
     expect(result.value).toBeUndefined();
     expect(reinvoke).not.toHaveBeenCalled();
   });
 
   it('should name the setting when maxAttempts is invalid', async () => {
-    await expect(postProcess(VALID, reinvokeWith(VALID), { maxAttempts: 0 })).rejects.toThrow(/maxAttempts must be an integer >= 1/);
+    await expect(postProcess(VALID, reinvokeWith(VALID), validator, { maxAttempts: 0 })).rejects.toThrow(/maxAttempts must be an integer >= 1/);
   });
 });
 
@@ -222,8 +247,8 @@ const modelOutput: fc.Arbitrary<ModelOutput> = fc
   })
   .map(({ labels, scores, tokens, model_version }) => {
     const sorted = [...scores].sort((a, b) => b - a);
-    const top_k = labels.map((label: Label, i) => ({ label, score: sorted[i] as number }));
-    const top = top_k[0] as { label: Label; score: number };
+    const top_k = labels.map((label: string, i) => ({ label, score: sorted[i] as number }));
+    const top = top_k[0] as { label: string; score: number };
     return { label: top.label, score: top.score, top_k, tokens, model_version };
   });
 
@@ -236,7 +261,7 @@ describe('post-processing properties', () => {
         const original = serializeOutput(output);
         const corrupted = corruptOutput(original, m, mulberry32(seed));
         expect(() => validateOutput(corrupted)).not.toThrow();
-        const result = await postProcess(corrupted, async () => original);
+        const result = await postProcess(corrupted, async () => original, validator);
         expect(result.attempts).toBeLessThanOrEqual(3);
         // Repair never invents: whatever path was taken, the value is the model's output.
         expect(result.value).toEqual(JSON.parse(original));
@@ -254,7 +279,7 @@ describe('post-processing properties', () => {
         (output, order, cut) => {
           const text = JSON.stringify(Object.fromEntries(order.map((f) => [f, output[f]])));
           const prefix = text.slice(0, 1 + Math.floor(cut * (text.length - 1)));
-          const repaired = repairOutput(prefix, failureOf(prefix));
+          const repaired = repairOutput(prefix, failureOf(prefix), validator);
           if (repaired !== undefined) expect(JSON.parse(repaired)).toEqual(output);
         },
       ),
@@ -266,7 +291,7 @@ describe('post-processing properties', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.json()), (text) => {
         const result = validateOutput(text);
-        if (!result.ok) expect(() => repairOutput(text, result)).not.toThrow();
+        if (!result.ok) expect(() => repairOutput(text, result, validator)).not.toThrow();
       }),
       { numRuns: 500 },
     );

@@ -5,7 +5,7 @@
  * rules and the fetch script's answer when the package index cannot be reached.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,80 +17,16 @@ import { parseIntents, readIntents } from '../../target-pipeline/model/pretraine
 import { parseSafetensors } from '../../target-pipeline/model/pretrained/safetensors.ts';
 import { encodeBatch, loadTokenizer } from '../../target-pipeline/model/tokenizer.ts';
 import { readHeldout, ROOT } from '../reference/pretrained-paths.ts';
+import { INTENTS, safetensorsBytes, TINY, tinyWeights, values, writeCheckpoint } from './helpers/tiny-bert.ts';
 
 const run = promisify(execFile);
-
-const TINY = {
-  model_type: 'bert', hidden_size: 8, num_attention_heads: 2, num_hidden_layers: 1, intermediate_size: 16,
-  max_position_embeddings: 32, vocab_size: 30522, type_vocab_size: 2, layer_norm_eps: 1e-12, hidden_act: 'gelu',
-};
-
-type Tensors = Record<string, { shape: number[]; data: Float32Array }>;
-
-/** A safetensors file: header length, JSON header (padded to 8 bytes), data. */
-function safetensorsBytes(tensors: Tensors): Buffer {
-  let offset = 0;
-  const header: Record<string, unknown> = {};
-  for (const [name, t] of Object.entries(tensors)) {
-    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
-    offset += t.data.byteLength;
-  }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((8 + json.length) % 8)) % 8);
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(json.length));
-  return Buffer.concat([len, Buffer.from(json), ...Object.values(tensors).map((t) => Buffer.from(t.data.buffer))]);
-}
-
-/** Deterministic, input-dependent values (test data, not a model anyone serves). */
-function values(shape: number[], salt: number, ones = false): { shape: number[]; data: Float32Array } {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return { shape, data: Float32Array.from({ length: n }, (_, i) => (ones ? 1 : 0) + 0.1 * Math.sin(salt * 12.9898 + i * 0.731)) };
-}
-
-function tinyWeights(c = TINY, prefix = ''): Tensors {
-  const H = c.hidden_size;
-  const t: Tensors = {};
-  let salt = 1;
-  const add = (name: string, shape: number[], ones = false): void => { t[prefix + name] = values(shape, salt++, ones); };
-  add('embeddings.word_embeddings.weight', [c.vocab_size, H]);
-  add('embeddings.position_embeddings.weight', [c.max_position_embeddings, H]);
-  add('embeddings.token_type_embeddings.weight', [c.type_vocab_size, H]);
-  add('embeddings.LayerNorm.weight', [H], true);
-  add('embeddings.LayerNorm.bias', [H]);
-  for (let l = 0; l < c.num_hidden_layers; l++) {
-    const p = `encoder.layer.${l}`;
-    for (const n of ['query', 'key', 'value']) { add(`${p}.attention.self.${n}.weight`, [H, H]); add(`${p}.attention.self.${n}.bias`, [H]); }
-    add(`${p}.attention.output.dense.weight`, [H, H]); add(`${p}.attention.output.dense.bias`, [H]);
-    add(`${p}.attention.output.LayerNorm.weight`, [H], true); add(`${p}.attention.output.LayerNorm.bias`, [H]);
-    add(`${p}.intermediate.dense.weight`, [c.intermediate_size, H]); add(`${p}.intermediate.dense.bias`, [c.intermediate_size]);
-    add(`${p}.output.dense.weight`, [H, c.intermediate_size]); add(`${p}.output.dense.bias`, [H]);
-    add(`${p}.output.LayerNorm.weight`, [H], true); add(`${p}.output.LayerNorm.bias`, [H]);
-  }
-  return t;
-}
-
-const INTENTS = {
-  scale: 10,
-  intents: [
-    { label: 'greeting', meaning: 'hello', examples: ['hello there', 'good morning'] },
-    { label: 'farewell', meaning: 'goodbye', examples: ['goodbye', 'see you later'] },
-    { label: 'thanks', meaning: 'gratitude', examples: ['thank you', 'many thanks'] },
-  ],
-};
 
 let root: string;
 let tokenizerDir: string;
 
 /** A checkpoint folder in the Hugging Face layout, with the generated model's tokenizer. */
-async function checkpoint(name: string, opts: { config?: object; tensors?: Tensors } = {}): Promise<string> {
-  const dir = join(root, name);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'config.json'), JSON.stringify(opts.config ?? TINY));
-  await writeFile(join(dir, 'model.safetensors'), safetensorsBytes(opts.tensors ?? tinyWeights()));
-  await copyFile(join(tokenizerDir, 'tokenizer.json'), join(dir, 'tokenizer.json'));
-  await copyFile(join(tokenizerDir, 'tokenizer_config.json'), join(dir, 'tokenizer_config.json'));
-  return dir;
+function checkpoint(name: string, opts: Parameters<typeof writeCheckpoint>[2] = {}): Promise<string> {
+  return writeCheckpoint(join(root, name), tokenizerDir, opts);
 }
 
 beforeAll(async () => {
@@ -114,6 +50,9 @@ describe('buildPretrainedAssets', () => {
     expect(assets.version).toMatch(/^byo-[0-9a-f]{12}$/);
     expect(assets.maxSeqLen).toBe(TINY.max_position_embeddings);
     expect(assets.manifest.pretrained.head).toEqual({ kind: 'cosine-prototypes', scale: 10, examples: 6 });
+    // No features input: the request's feature row is accepted and not used, and the manifest says so.
+    expect(assets.featureDim).toBe(0);
+    expect(assets.manifest.pretrained.features).toMatchObject({ used: false, note: expect.stringMatching(/accepted and not used/) });
 
     const session = await ort.InferenceSession.create(assets.modelPath, { intraOpNumThreads: 1, logSeverityLevel: 3 });
     try {
@@ -156,9 +95,12 @@ describe('buildPretrainedAssets', () => {
 
   it('should name the missing file and how to fetch the model when the folder is incomplete', async () => {
     const source = await checkpoint('incomplete');
-    await rm(join(source, 'tokenizer_config.json'));
+    await rm(join(source, 'tokenizer.json'));
     await expect(buildPretrainedAssets({ sourceDir: source, outDir: join(root, 'x') }))
-      .rejects.toThrow(/is missing tokenizer_config\.json; fetch the default one with `make model-fetch`/);
+      .rejects.toThrow(/is missing tokenizer\.json; fetch the default one with `make model-fetch`/);
+    await rm(join(source, 'model.safetensors'));
+    await expect(buildPretrainedAssets({ sourceDir: source, outDir: join(root, 'x') }))
+      .rejects.toThrow(/is missing model\.safetensors/);
     await expect(buildPretrainedAssets({ sourceDir: join(root, 'nowhere'), outDir: join(root, 'x') }))
       .rejects.toThrow(/does not exist; fetch the default one with `make model-fetch`/);
   });

@@ -13,10 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferencePool } from '../../target-pipeline/inference/engine/pool.ts';
 import { ensureAssets } from '../../target-pipeline/model/assets.ts';
 import { decodeModel } from '../../target-pipeline/model/onnx-proto.ts';
-import { LABELS } from '../../target-pipeline/model/output.ts';
+import { CHECKPOINT_WEIGHTS_FILE as WEIGHTS_FILE } from '../../target-pipeline/model/manifest.ts';
+import { GENERATED_LABELS as LABELS } from '../../target-pipeline/model/spec.ts';
 import { LOGITS, POOLED } from '../../target-pipeline/model/pretrained/bert-graph.ts';
 import {
-  ensurePretrainedAssets, normaliseRows, WEIGHTS_FILE, type PretrainedAssets,
+  ensurePretrainedAssets, normaliseRows, type PretrainedAssets,
 } from '../../target-pipeline/model/pretrained/build.ts';
 import { readIntents, type Intents } from '../../target-pipeline/model/pretrained/intents.ts';
 import { readSafetensors } from '../../target-pipeline/model/pretrained/safetensors.ts';
@@ -178,7 +179,7 @@ describe.skipIf(!available)(available ? TITLE : `${TITLE}: skipped, the checkpoi
 
   it('should answer through the inference engine worker pool when it is served', async () => {
     const pool = await InferencePool.create({
-      modelPath: assets.modelPath, workers: 1, providers: ['cpu'], featureDim: assets.featureDim, intraOpThreads: 1,
+      modelPath: assets.modelPath, workers: 1, providers: ['cpu'], featureDim: assets.featureDim, numLabels: assets.labels.length, intraOpThreads: 1,
     });
     try {
       const texts = ['I was charged twice this month', 'Where is my parcel?'];

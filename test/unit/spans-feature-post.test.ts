@@ -6,7 +6,9 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { FeatureCache } from '../../target-pipeline/feature-extractor/cache.ts';
 import { featureApp } from '../../target-pipeline/feature-extractor/service.ts';
 import type { FeatureSource } from '../../target-pipeline/feature-extractor/store.ts';
+import { GENERATED_LABELS } from '../../target-pipeline/model/spec.ts';
 import { postProcessorApp } from '../../target-pipeline/post-processor/service.ts';
+import { createOutputValidator } from '../../target-pipeline/post-processor/validate.ts';
 import { Attr, EventAttr, Events, Spans } from '../../target-pipeline/semconv.ts';
 import { exporter, listen, only, parentName, postJson, tracing } from './helpers/tracing.ts';
 
@@ -64,6 +66,7 @@ describe('ml.feature_extraction', () => {
 });
 
 describe('ml.post_processing', () => {
+  const validator = createOutputValidator(GENERATED_LABELS);
   const VALID = JSON.stringify({ label: 'approve', score: 0.9, top_k: [{ label: 'approve', score: 0.9 }], tokens: 7, model_version: 'gen-test' });
 
   async function withUpstream(outputs: string[]): Promise<string> {
@@ -71,7 +74,7 @@ describe('ml.post_processing', () => {
     upstream.use(express.json());
     upstream.post('/infer', (_req, res) => void res.json({ output: outputs.shift() ?? VALID }));
     const up = await listen(upstream);
-    const pp = await listen(postProcessorApp({ tracer, meter, inferenceUrl: up.url, maxAttempts: 3, timeoutMs: 5_000 }));
+    const pp = await listen(postProcessorApp({ tracer, meter, inferenceUrl: up.url, validator, maxAttempts: 3, timeoutMs: 5_000 }));
     servers.push(up.server, pp.server);
     return pp.url;
   }

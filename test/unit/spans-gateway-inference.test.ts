@@ -81,7 +81,7 @@ describe('ml.batch_assembly and ml.inference on the generated model', () => {
 
   beforeAll(async () => {
     assets = await ensureAssets();
-    pool = await InferencePool.create({ modelPath: assets.modelPath, workers: 1, providers: ['cpu'], featureDim: assets.featureDim, intraOpThreads: 1 });
+    pool = await InferencePool.create({ modelPath: assets.modelPath, workers: 1, providers: ['cpu'], featureDim: assets.featureDim, numLabels: assets.labels.length, intraOpThreads: 1 });
     semaphore = new DeviceSemaphore(1);
     tokenizers = new TokenizerHolder(assets.tokenizerDir);
     await tokenizers.get();

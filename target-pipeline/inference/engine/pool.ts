@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type {
-  ExecutionProvider, ExitRequest, FromWorker, ProviderFailure, RunRequest, WorkerInit,
+  ExecutionProvider, ExitRequest, FromWorker, ModelShape, ProviderFailure, RunRequest, WorkerInit,
 } from './protocol.ts';
 
 export interface InferencePoolOptions {
@@ -17,7 +17,10 @@ export interface InferencePoolOptions {
   providers: ExecutionProvider[];
   /** onnxruntime intra-op threads per worker; default: the machine's cores shared out between workers. */
   intraOpThreads?: number;
+  /** Width of the model's `features` input, 0 when it has none (the manifest's featureDim). */
   featureDim: number;
+  /** Width of its logits (the manifest's label count); each worker checks the model against both. */
+  numLabels: number;
 }
 
 export interface InferenceBatch {
@@ -108,16 +111,20 @@ export class InferencePool {
       throw new Error(`inference pool: workers must be a positive integer, got ${options.workers}`);
     }
     if (options.providers.length === 0) throw new Error('inference pool: providers must name at least one provider');
+    if (!Number.isInteger(options.featureDim) || options.featureDim < 0 || !Number.isInteger(options.numLabels) || options.numLabels < 1) {
+      throw new Error(`inference pool: featureDim must be an integer >= 0 and numLabels >= 1, got ${options.featureDim} and ${options.numLabels}`);
+    }
     const started = performance.now();
+    const shape: ModelShape = { featureDim: options.featureDim, numLabels: options.numLabels };
     const intraOpThreads = options.intraOpThreads
       ?? Math.max(1, Math.floor(availableParallelism() / options.workers));
 
     // Only the first worker probes the provider list; the others start straight on the
     // provider it settled on, so a missing GPU costs one failed attempt, not one per worker.
-    const first = await startWorker({ workerId: 0, modelPath: options.modelPath, providers: options.providers, intraOpThreads });
+    const first = await startWorker({ workerId: 0, modelPath: options.modelPath, providers: options.providers, intraOpThreads, shape });
     reportFallbacks(first.failures, first.provider);
     const rest = await Promise.allSettled(Array.from({ length: options.workers - 1 }, (_, i) =>
-      startWorker({ workerId: i + 1, modelPath: options.modelPath, providers: [first.provider], intraOpThreads })));
+      startWorker({ workerId: i + 1, modelPath: options.modelPath, providers: [first.provider], intraOpThreads, shape })));
     const failed = rest.find((r) => r.status === 'rejected');
     if (failed) {
       await Promise.all([first.slot, ...rest.flatMap((r) => (r.status === 'fulfilled' ? [r.value.slot] : []))]
@@ -253,6 +260,7 @@ export class InferencePool {
     try {
       const started = await startWorker({
         workerId, modelPath: this.options.modelPath, providers: [this.provider], intraOpThreads: this.intraOpThreads,
+        shape: { featureDim: this.options.featureDim, numLabels: this.options.numLabels },
       });
       if (this.closed) {
         await stopWorker(started.slot);

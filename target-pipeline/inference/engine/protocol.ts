@@ -6,7 +6,10 @@
 export const EXECUTION_PROVIDERS = ['cuda', 'webgpu', 'cpu'] as const;
 export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
 
-/** Names the engine feeds and reads; a model without a `features` input is fed without it. */
+/**
+ * Names the engine feeds and reads. `features` is fed only to a model that declares
+ * that input (the manifest's featureDim > 0); `logits`, or else the first output, is read.
+ */
 export const ModelIO = {
   inputIds: 'input_ids',
   attentionMask: 'attention_mask',
@@ -21,6 +24,16 @@ export interface WorkerInit {
   /** Tried in order; the first one whose session can be created is used. */
   providers: ExecutionProvider[];
   intraOpThreads: number;
+  /** What the manifest says the model takes and gives; the worker checks the session against it. */
+  shape: ModelShape;
+}
+
+/** The manifest's side of the model's contract. */
+export interface ModelShape {
+  /** Width of the `features` input; 0 when the model must have none. */
+  featureDim: number;
+  /** Width of the logits: the manifest's label count. */
+  numLabels: number;
 }
 
 export interface ProviderFailure {

@@ -51,11 +51,47 @@ async function createSession(): Promise<{ session: ort.InferenceSession; provide
   throw Object.assign(new Error(`no execution provider could load ${init.modelPath} (${detail})`), { failures });
 }
 
-function checkInputs(session: ort.InferenceSession): void {
+/** The last dimension of a value's declared shape, when it is a fixed number. */
+function fixedWidth(meta: readonly ort.InferenceSession.ValueMetadata[], name: string): number | undefined {
+  const m = meta.find((v) => v.name === name);
+  const last = m?.isTensor ? m.shape.at(-1) : undefined;
+  return typeof last === 'number' ? last : undefined;
+}
+
+/**
+ * The model against what the manifest says it takes and gives, before any request:
+ * a mismatch found here names both sides instead of failing every batch later.
+ */
+function checkModel(session: ort.InferenceSession): void {
+  const { featureDim, numLabels } = init.shape;
   const missing = [ModelIO.inputIds, ModelIO.attentionMask].filter((n) => !session.inputNames.includes(n));
   if (missing.length > 0) {
     throw new Error(`model ${init.modelPath} lacks input(s) ${missing.join(', ')} (it has ${session.inputNames.join(', ')})`);
   }
+  const hasFeatures = session.inputNames.includes(ModelIO.features);
+  if (hasFeatures && featureDim === 0) {
+    throw new Error(`model ${init.modelPath} has a ${ModelIO.features} input but the manifest's featureDim is 0 (absent); ` +
+      `set featureDim to that input's width`);
+  }
+  if (!hasFeatures && featureDim > 0) {
+    throw new Error(`model ${init.modelPath} has no ${ModelIO.features} input but the manifest's featureDim is ${featureDim}; ` +
+      `set it to 0 (requests still carry a feature row, which is then not used)`);
+  }
+  const featureWidth = hasFeatures ? fixedWidth(session.inputMetadata, ModelIO.features) : undefined;
+  if (featureWidth !== undefined && featureWidth !== featureDim) {
+    throw new Error(`model ${init.modelPath} takes ${ModelIO.features} of width ${featureWidth} but the manifest's featureDim is ${featureDim}`);
+  }
+  const output = outputName(session);
+  const logitsWidth = fixedWidth(session.outputMetadata, output);
+  if (logitsWidth !== undefined && logitsWidth !== numLabels) {
+    throw new Error(`model ${init.modelPath} gives ${output} of width ${logitsWidth} but the manifest lists ${numLabels} labels`);
+  }
+}
+
+function outputName(session: ort.InferenceSession): string {
+  const name = session.outputNames.includes(ModelIO.logits) ? ModelIO.logits : session.outputNames[0];
+  if (name === undefined) throw new Error(`model ${init.modelPath} has no outputs`);
+  return name;
 }
 
 async function run(session: ort.InferenceSession, req: RunRequest): Promise<void> {
@@ -64,19 +100,25 @@ async function run(session: ort.InferenceSession, req: RunRequest): Promise<void
     [ModelIO.inputIds]: new ort.Tensor('int64', req.inputIds, dims),
     [ModelIO.attentionMask]: new ort.Tensor('int64', req.attentionMask, dims),
   };
-  if (session.inputNames.includes(ModelIO.features)) {
+  // checkModel made sure the input exists exactly when featureDim > 0.
+  if (req.featureDim > 0) {
     feeds[ModelIO.features] = new ort.Tensor('float32', req.features, [req.batchSize, req.featureDim]);
   }
-  const outputName = session.outputNames.includes(ModelIO.logits) ? ModelIO.logits : session.outputNames[0];
-  if (outputName === undefined) throw new Error(`model ${init.modelPath} has no outputs`);
+  const name = outputName(session);
 
   const started = performance.now();
-  const outputs = await session.run(feeds, [outputName]);
+  const outputs = await session.run(feeds, [name]);
   const forwardPassMs = performance.now() - started;
 
-  const tensor = outputs[outputName];
+  const tensor = outputs[name];
   if (!tensor || tensor.type !== 'float32') {
-    throw new Error(`model output ${outputName} is ${tensor?.type ?? 'missing'}, expected float32 logits`);
+    throw new Error(`model output ${name} is ${tensor?.type ?? 'missing'}, expected float32 logits`);
+  }
+  // A width the graph leaves symbolic is only known now.
+  const { numLabels } = init.shape;
+  if (tensor.dims.length !== 2 || tensor.dims[0] !== req.batchSize || tensor.dims[1] !== numLabels) {
+    throw new Error(`model output ${name} has shape [${tensor.dims.join(', ')}], expected [${req.batchSize}, ${numLabels}] ` +
+      `(the manifest lists ${numLabels} labels)`);
   }
   // A copy we own, so its buffer can be transferred whatever backs the tensor's memory.
   const logits = new Float32Array(tensor.data as Float32Array);
@@ -88,7 +130,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   try {
     created = await createSession();
-    checkInputs(created.session);
+    checkModel(created.session);
   } catch (err) {
     const failures = (err as { failures?: ProviderFailure[] }).failures ?? [];
     post({ type: 'init-failed', message: errorMessage(err), failures });

