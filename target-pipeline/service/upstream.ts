@@ -3,6 +3,8 @@ import { HttpError } from './errors.ts';
 
 /** Socket errors of a pooled keep-alive connection that the server closed as the request went out. */
 const RESET_BEFORE_ANSWER = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
+/** At most this many such resets before the call fails (a pool holds about one idle connection per concurrent caller). */
+export const MAX_RESET_RETRIES = 8;
 
 /**
  * POSTs JSON to the next service with the current trace context injected. A non-2xx
@@ -18,15 +20,19 @@ export async function postJson<T>(url: string, body: unknown, timeoutMs: number)
     signal: AbortSignal.timeout(timeoutMs),
   });
   try {
-    try {
-      res = await send();
-    } catch (first) {
-      // A draining service closes its idle keep-alive connections; a request sent on one at
-      // that instant is reset unanswered. The calls between services compute and change
-      // nothing, so one retry on a fresh connection is safe (and a refusal then is final).
-      const code = ((first as Error & { cause?: { code?: string } }).cause)?.code;
-      if (!code || !RESET_BEFORE_ANSWER.has(code)) throw first;
-      res = await send();
+    // A draining service closes all its idle keep-alive connections at once; a request sent
+    // on one at that instant is reset unanswered, and a retry may take the next pooled one,
+    // closed the same way (seen: two resets in a row). The calls between services compute
+    // and change nothing, so retrying is safe; once the pool's stale connections are spent,
+    // a new connection gets the answer, or a refusal, which is final.
+    for (let resets = 0; ; resets++) {
+      try {
+        res = await send();
+        break;
+      } catch (err) {
+        const code = ((err as Error & { cause?: { code?: string } }).cause)?.code;
+        if (!code || !RESET_BEFORE_ANSWER.has(code) || resets >= MAX_RESET_RETRIES) throw err;
+      }
     }
   } catch (err) {
     // fetch says only "fetch failed"; the cause's code tells a refused connection (the next
