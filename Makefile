@@ -45,10 +45,13 @@ typecheck: deps ## Type-check all TypeScript
 	npx tsc --noEmit
 
 .PHONY: test
-test: deps tools assets model-pretrained ## Type-check, then unit and integration tests (builds what it needs first); prints the suite's wall time
-	@set +e; t0=$$(date +%s); \
-	npx tsc --noEmit && PRETRAINED_REQUIRED=1 npx vitest run --project unit && npx vitest run --project integration; rc=$$?; \
-	echo "make test: type-check, unit and integration tests took $$(( $$(date +%s) - t0 )) s (exit $$rc)"; exit $$rc
+test: deps tools assets model-pretrained ## Type-check and unit tests side by side, then integration tests (builds what it needs first); prints the wall time
+	@set +e; t0=$$(date +%s); mkdir -p .runs; \
+	npx tsc --noEmit > .runs/typecheck.log 2>&1 & tsc=$$!; \
+	PRETRAINED_REQUIRED=1 npx vitest run --project unit; rc=$$?; \
+	wait $$tsc; tc=$$?; cat .runs/typecheck.log; [ $$rc -eq 0 ] && rc=$$tc; \
+	[ $$rc -eq 0 ] && { npx vitest run --project integration; rc=$$?; }; \
+	echo "make test: type-check and unit tests (side by side), then integration tests, took $$(( $$(date +%s) - t0 )) s (exit $$rc)"; exit $$rc
 
 .PHONY: test-unit
 test-unit: deps assets ## Unit tests only (no backend needed)
