@@ -73,6 +73,10 @@ stack-down: deps ## Stop what stack-up / pipeline-up started
 stack-status: deps ## Show what stack-up left running
 	node stack/cli.ts status
 
+.PHONY: faults
+faults: deps ## Fault presets and the admin API with the pinned Node: make faults ARGS="list" (or "apply <fault> <variant>", "status", "reset", "--help")
+	node faults/cli.ts $(ARGS)
+
 .PHONY: scenario-sampling
 scenario-sampling: deps tools assets ## Tail-sampling proof: survival per pattern under both policy sets, early warning, late spans, scale-out; writes reports/sampling/
 	node assertions/run-sampling.ts
