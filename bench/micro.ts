@@ -4,13 +4,10 @@ import path from 'node:path';
 import { median } from '../assertions/stats.ts';
 import { FeatureCache } from '../target-pipeline/feature-extractor/cache.ts';
 import { FeatureStore } from '../target-pipeline/feature-extractor/store.ts';
-import { InferencePool } from '../target-pipeline/inference/engine/pool.ts';
-import { ensureAssets } from '../target-pipeline/model/assets.ts';
 import { REPO_ROOT } from '../stack/tools.ts';
+import { servedModelsForward } from './model.ts';
 
 export const REPEATS = 15;
-export const BATCH_SIZES = [1, 4, 8, 16];
-export const SEQ_LENS = [16, 64, 128];
 
 export async function cacheVsStore(dbPath = path.join(REPO_ROOT, '.runs/feature-store.sqlite')) {
   const store = FeatureStore.open({ path: dbPath });
@@ -47,25 +44,11 @@ export async function cacheVsStore(dbPath = path.join(REPO_ROOT, '.runs/feature-
   };
 }
 
+/**
+ * Served vs raw forward pass by batch size and sequence length, pretrained model first,
+ * then the generated one (bench/model.ts).
+ */
 export async function forwardPass() {
-  const assets = await ensureAssets();
-  const pool = await InferencePool.create({ modelPath: assets.modelPath, workers: 1, providers: ['cpu'], featureDim: assets.featureDim, numLabels: assets.labels.length, intraOpThreads: 1 });
-  const rows: { batch: number; seq: number; median_ms: number; per_sequence_ms: number }[] = [];
-  try {
-    for (const batch of BATCH_SIZES) {
-      for (const seq of SEQ_LENS) {
-        const times: number[] = [];
-        for (let r = 0; r < REPEATS; r++) {
-          const n = batch * seq;
-          const inputIds = new BigInt64Array(n).map((_, i) => BigInt(5 + (i * 7919) % (assets.vocabSize - 5)));
-          const out = await pool.run({ inputIds, attentionMask: new BigInt64Array(n).fill(1n), features: new Float32Array(batch * assets.featureDim), batchSize: batch, seqLen: seq });
-          if (r > 0) times.push(out.forwardPassMs); // the first run of each shape pays allocation
-        }
-        rows.push({ batch, seq, median_ms: median(times), per_sequence_ms: median(times) / batch });
-      }
-    }
-  } finally {
-    await pool.close();
-  }
-  return { provider: pool.provider, cpus: os.cpus().length, rows };
+  const models = await servedModelsForward();
+  return { provider: [...new Set(models.map((m) => m.provider))].join(', '), cpus: os.cpus().length, models };
 }

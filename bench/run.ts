@@ -22,6 +22,7 @@ import { entityIdFor } from '../target-pipeline/feature-extractor/entity-id.ts';
 import { launchPipeline, pipelinePorts, type RunningPipeline } from '../stack/pipeline.ts';
 import { FIDELITY_S, loadFidelity, type FidelityRow } from './fidelity.ts';
 import { cacheVsStore, forwardPass } from './micro.ts';
+import { forwardTable } from './model-report.ts';
 import { scenarioRuns, type ScenarioRun } from './scenarios.ts';
 import { PROBES, traceTurnaround } from './turnaround.ts';
 
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
     result = {
       when: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, mem_gb: Math.round(os.totalmem() / 2 ** 30) },
       device: forward.provider, block_s: BLOCK_S, rounds: ROUNDS, load, tracing_overhead: overhead, stage_medians_ms: stages,
-      cache_vs_store: cache, forward_pass: forward.rows,
+      cache_vs_store: cache, forward_pass: forward.models,
       load_fidelity: { duration_s: FIDELITY_S, ...fidelity },
       trace_turnaround: { probes: PROBES, by_id_ms: summary(turnaround.by_id_ms), search_ms: summary(turnaround.search_ms) },
     };
@@ -175,8 +176,8 @@ function markdown(r: any): string {
     `| store miss, 1 entity | ${f(r.cache_vs_store.miss_1_entity_ms, 2)} |`, `| store miss, 8 entities | ${f(r.cache_vs_store.miss_8_entities_ms, 2)} |`,
     `| cache hit, 1 entity | ${f(r.cache_vs_store.hit_1_entity_ms, 4)} |`, `| cache hit, 16 entities | ${f(r.cache_vs_store.hit_16_entities_ms, 4)} |`,
     `| miss / hit ratio | ${f(r.cache_vs_store.miss_over_hit_ratio, 0)} |`,
-    '', '## Forward pass by batch size and sequence length (one worker, one thread)', '', '| batch | seq | median ms | per sequence ms |', '|---|---|---|---|',
-    ...r.forward_pass.map((x: any) => `| ${x.batch} | ${x.seq} | ${f(x.median_ms, 2)} | ${f(x.per_sequence_ms, 2)} |`),
+    '', '## Forward pass by batch size and sequence length: served vs raw session.run (one worker, one thread)', '',
+    ...forwardTable(r.forward_pass),
     '', `## Load fidelity (one k6 process, constant arrival rate, ${r.load_fidelity.duration_s} s per rate, tracing on)`, '',
     'Achieved = requests sent / duration; dropped = arrivals k6 could not start (every VU busy): the pipeline is saturated.', '',
     ...fidelityTable(r.load_fidelity.rising),

@@ -17,7 +17,12 @@ export const PIPELINE_DEFAULTS = {
   INFERENCE_PORT: 8082,
   POST_PROCESSOR_PORT: 8083,
   MODEL_NAME: 'intent-encoder',
-  ASSETS_DIR: path.join(ROOT, 'target-pipeline/assets/generated'),
+  /**
+   * all-MiniLM-L6-v2 with its intent-prototype head (target-pipeline/model/pretrained/,
+   * built by `make model-pretrained`). The random-weight model in assets/generated stays
+   * for the unit tests that need speed, which name it.
+   */
+  ASSETS_DIR: path.join(ROOT, 'target-pipeline/assets/pretrained'),
   FEATURE_DB_PATH: path.join(ROOT, '.runs/feature-store.sqlite'),
   FEATURE_ENTITIES: 2000,
   /** Long enough that a warmed cache stays warm for a whole scenario. */

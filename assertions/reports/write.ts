@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { SEED_QUEUE_POLICY_MS, type QueueDistribution } from '../verdict/queue-ratio.ts';
 import type { ScenarioVerdict } from './types.ts';
 import { textWaterfall } from './waterfall.ts';
 
@@ -24,12 +25,25 @@ export function terminalTable(v: ScenarioVerdict): string {
     ...Object.entries(v.baseline_matches ?? {}).map(([f, n]) => `  ${f.padEnd(18)} detection matches in the control run: ${n}`),
     `  unfaulted kept by the 3% baseline: ${pct(v.kept_unfaulted.ratio)} of ${v.kept_unfaulted.unfaulted} (expected ${pct(v.kept_unfaulted.expected_ratio)}); retention of all traces: harness ${pct(v.retention.harness)}, seed ${pct(v.retention.seed)}`,
   ];
+  for (const f of v.per_fault) if (f.queue) lines.push(...queueLines(f.queue, f.recall_mode === 'measured'));
   if (v.kept_whole.checked) lines.push(`  kept faulted traces complete (every span of tenant full): ${v.kept_whole.checked - v.kept_whole.split} of ${v.kept_whole.checked}`);
   const cc = v.sampling_cross_check;
   lines.push(`  collector says it kept ${cc.collector_sampled_total} traces; Tempo holds ${cc.tempo_kept_seed} (seed) + ${cc.tempo_kept_harness} (harness) = ${cc.tempo_kept_seed + cc.tempo_kept_harness}: ${cc.match ? 'match' : 'MISMATCH'}`);
   if (v.failures.length) lines.push('  failed:', ...v.failures.map((m) => `    ${m.path}: expected ${m.expected}, got ${m.actual}`));
   if (v.waterfall) lines.push(`\n  slowest faulted trace ${v.waterfall.trace_id} (${v.waterfall.faults.join(', ')}):`, textWaterfall(v.waterfall.rows).replace(/^/gm, '    '));
   return lines.join('\n');
+}
+
+const quants = (r: Record<string, number>): string => Object.entries(r).map(([k, x]) => `${k} ${x}`).join(', ');
+
+/** The queue against the forward pass, and what the seed's query could and could not see. */
+export function queueLines(q: QueueDistribution, measured: boolean): string[] {
+  return [
+    `  queued requests (${q.measured} measured): queue_wait_ms ${quants(q.queue_wait_ms)}; forward_pass_ms ${quants(q.forward_pass_ms)}; ratio ${quants(q.ratio)}`,
+    `  waits no longer than their own forward pass (the seed's query cannot see them): ${q.not_longer_than_forward} of ${q.measured}; ` +
+      `waits >= ${SEED_QUEUE_POLICY_MS} ms (the seed's queue policy): ${q.over_seed_queue_policy}` +
+      (measured ? '; recall is reported as it is for this pattern, not judged' : ''),
+  ];
 }
 
 function junit(v: ScenarioVerdict): string {
@@ -62,6 +76,7 @@ function html(v: ScenarioVerdict): string {
 <p>${v.requests} requests, ${v.faulted} faulted, ${v.duration_s.toFixed(1)} s, execution provider <b>${esc(v.device)}</b>. Unfaulted traces kept by the baseline: ${pct(v.kept_unfaulted.ratio)} (expected ${pct(v.kept_unfaulted.expected_ratio)}). Retention of all traces: harness ${pct(v.retention.harness)}, seed ${pct(v.retention.seed)}.</p>
 ${fails ? `<h2>Failed criteria</h2><ul>${fails}</ul>` : ''}
 <h2>Surfaced and survived</h2><table><tr><th>fault</th><th>detection query</th><th>faulted</th><th>matched</th><th>recall</th><th>precision</th><th>kept (harness)</th><th>kept (seed)</th></tr>${faults}</table>
+${v.per_fault.filter((f) => f.queue).map((f) => `<h2>Queue wait against forward pass</h2><pre>${esc(queueLines(f.queue!, f.recall_mode === 'measured').join('\n'))}</pre>`).join('')}
 <h2>Per-stage latency (median span duration, ms)</h2><table><tr><th>stage</th><th>unfaulted</th><th>faulted</th></tr>${stages}</table>
 <h2>Slowest faulted trace${v.waterfall ? ` <code>${v.waterfall.trace_id}</code> (${esc(v.waterfall.faults.join(', '))})` : ''}</h2>
 <table>${bars || '<tr><td>no faulted trace</td></tr>'}</table>

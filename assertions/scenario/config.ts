@@ -5,6 +5,13 @@ import { FAULT_NAMES, type FaultName } from '../../faults/registry.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 
 export const PATTERNS_FILE = path.join(REPO_ROOT, 'scenarios/patterns.json');
+/**
+ * 'judged': recall must reach the pass level. 'measured': recall is reported as it is,
+ * for a pattern built to show what a detection query cannot see; every miss must then be
+ * one the query's own definition explains (see verdict/queue-ratio.ts).
+ */
+export const RECALL_MODES = ['judged', 'measured'] as const;
+export type RecallMode = (typeof RECALL_MODES)[number];
 
 const knobs = z.record(z.string(), z.unknown());
 const tunables = {
@@ -24,6 +31,7 @@ const fileSchema = z.object({
   patterns: z.record(z.string(), z.object({
     question: z.string().min(10),
     faults: z.partialRecord(z.enum(FAULT_NAMES), knobs),
+    recall: z.enum(RECALL_MODES).optional(),
     ...Object.fromEntries(Object.entries(tunables).map(([k, v]) => [k, v.optional()])),
   }).strict()),
 }).strict();
@@ -40,6 +48,7 @@ export interface ScenarioSpec {
   decision_wait: string;
   min_faulted: number;
   max_error_rate: number;
+  recall: RecallMode;
   /** The detection query of every fault (all four are checked against a baseline run). */
   detection: Record<FaultName, string>;
   short: boolean;
@@ -102,6 +111,7 @@ export function loadScenario(name: string, opts: { short?: boolean; env?: NodeJS
     decision_wait: merged.decision_wait,
     min_faulted: env.data.MIN_FAULTED ?? (short ? SHORT.min_faulted : merged.min_faulted),
     max_error_rate: merged.max_error_rate,
+    recall: p.recall ?? 'judged',
     detection: f.detection as Record<FaultName, string>,
     short,
   };

@@ -17,6 +17,7 @@ import { attrsToRecord, spansOf, TempoClient, type TimeRange } from '../tempo/cl
 import { keptSet, matchedBy, waitForAllTraces, waitForSampling, wholeTraces } from '../verdict/collect.ts';
 import { faultVerdict, judge, judgeWhole, keptUnfaulted, PASS_RECALL, type FaultVerdict } from '../verdict/compute.ts';
 import { explainMissed } from '../verdict/missing-signal.ts';
+import { queueDistribution, queueSample } from '../verdict/queue-ratio.ts';
 import type { ScenarioSpec } from './config.ts';
 import { runK6 } from './k6.ts';
 import { assertK6Ran, k6Target, startTestbed, type RunningTestbed } from './testbed.ts';
@@ -87,8 +88,11 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
     const faultsInScope = (Object.keys(spec.faults) as FaultName[]);
     const perFault: FaultVerdict[] = [];
     for (const f of faultsInScope) {
-      const v = faultVerdict(f, spec.detection[f], entries, await matchedBy(full, spec.detection[f], range), keptHarness, keptSeed);
+      const matched = await matchedBy(full, spec.detection[f], range);
+      const v = faultVerdict(f, spec.detection[f], entries, matched, keptHarness, keptSeed);
+      v.recall_mode = spec.recall;
       if (v.recall < PASS_RECALL) v.missed_explained = await explainMisses(full, v);
+      if (f === 'gpu-starvation') v.queue = await queueOf(full, entries.filter((e) => e.faults.includes(f)).map((e) => e.trace_id), matched);
       perFault.push(v);
     }
     let baselineMatches: Record<string, number> | undefined;
@@ -148,6 +152,12 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
     await tb?.stop();
     timings.stop_ms = Math.round(performance.now() - t);
   }
+}
+
+/** Queue wait against forward pass over every request that queued behind the device fault. */
+async function queueOf(full: TempoClient, faultedIds: string[], matched: Set<string>) {
+  const traces = await full.tracesById(faultedIds);
+  return queueDistribution(faultedIds.map((id) => queueSample(id, traces.get(id))), new Set(faultedIds.filter((id) => !matched.has(id))));
 }
 
 /** Looks a few missed traces up in tenant full and names the query's signals they lack. */

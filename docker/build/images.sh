@@ -86,10 +86,10 @@ image_base() {
 }
 
 # Production dependencies only (npm ci --omit=dev from the lock file), the sources the
-# services import, and the generated model assets.
+# services import, and the model assets (the pretrained encoder the services serve).
 image_pipeline() {
   local d="$stage_root/pipeline"
-  need "$root/target-pipeline/assets/generated/manifest.json" "make assets"
+  need "$root/target-pipeline/assets/pretrained/manifest.json" "make model-pretrained"
   mkdir -p "$d/app/.runs"
   cp "$root/package.json" "$root/package-lock.json" "$root/.npmrc" "$d/app/"
   (cd "$root" && tar -c --exclude='*.test.ts' target-pipeline faults) | tar -x -C "$d/app"

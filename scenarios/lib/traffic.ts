@@ -14,13 +14,18 @@ export const BENCH_TEXTS: readonly string[] = [
   'can I upgrade my plan',
 ];
 
-/** The scenarios' texts, of more varied length, so sequence lengths (and forward-pass cost) vary like real traffic. */
+/**
+ * The scenarios' texts, of more varied length, so sequence lengths (and forward-pass cost)
+ * vary like real traffic; between them they ask for every intent the served model knows
+ * (target-pipeline/model/pretrained/intents.json).
+ */
 export const TEXTS: readonly string[] = [
   ...BENCH_TEXTS,
   'I moved to a new address last month and the invoices still go to the old one; also the app logs me out every day and support told me to reinstall it three times already',
   'why was my transfer declined',
   'great service, thanks',
   'the item arrived broken, the box was crushed and the seller does not reply',
+  'I forgot my password and the reset link in the email does not work',
 ];
 
 /**

@@ -6,6 +6,7 @@ import { Attr, ModelLoadState, Services, Spans } from '../semconv.ts';
 import type { ServiceDefinition } from '../service/definition.ts';
 import { markSpanError } from '../service/errors.ts';
 import { InferencePool } from './engine/pool.ts';
+import { GpuMemorySampler } from './gpu-memory.ts';
 import { BatchRunner, type BatchRun } from './runner.ts';
 import { DeviceSemaphore } from './semaphore.ts';
 import { inferenceApp, type OutputWriter } from './service.ts';
@@ -22,6 +23,8 @@ export interface InferenceComponents {
   output: OutputWriter;
   /** The sequence length the service accepts (the configured one, within the model's). */
   maxSeqLen: number;
+  /** On a GPU provider only: the driver's figure for this process. */
+  gpuMemory?: GpuMemorySampler;
 }
 
 /** ml.inference: batch assembly, the device semaphore, and the ONNX model on worker threads. */
@@ -53,13 +56,17 @@ export const inferenceService: ServiceDefinition<InferenceComponents> = {
     return {
       assets, pool, semaphore, tokenizers, runner, output: { serialize: serializeOutput },
       maxSeqLen: Math.min(cfg.MAX_SEQ_LEN, assets.maxSeqLen),
+      ...(pool.provider === 'cpu' ? {} : { gpuMemory: new GpuMemorySampler().start() }),
     };
   },
   app: (cfg, telemetry, c) => inferenceApp({
     tracer: telemetry.tracer, meter: telemetry.meter, assets: c.assets, pool: c.pool, runner: c.runner,
-    tokenizers: c.tokenizers, output: c.output,
+    tokenizers: c.tokenizers, output: c.output, gpuMemory: c.gpuMemory,
     batch: { maxSize: cfg.BATCH_MAX_SIZE, maxWaitMs: cfg.BATCH_MAX_WAIT_MS },
     maxSeqLen: c.maxSeqLen, maxInputChars: cfg.MAX_INPUT_CHARS, broken: cfg.HARNESS_BREAK_INSTRUMENTATION,
   }),
-  close: (c) => c.pool.close(),
+  close: (c) => {
+    c.gpuMemory?.stop();
+    return c.pool.close();
+  },
 };

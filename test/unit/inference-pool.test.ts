@@ -35,7 +35,7 @@ afterAll(async () => {
   await pool?.close();
 });
 
-describe('InferencePool.create', () => {
+describe('InferencePool.create, on the generated model (for speed)', () => {
   it('should fall back to cpu and warn once when cuda is unavailable', () => {
     expect(pool.provider).toBe('cpu');
     expect(pool.deviceId).toBe('cpu');
@@ -50,7 +50,7 @@ describe('InferencePool.create', () => {
   });
 });
 
-describe('InferencePool.run', () => {
+describe('InferencePool.run, on the generated model (for speed)', () => {
   it('should return finite logits of shape [batch, labels] when given a tokenized batch', async () => {
     const { tokenizer } = await loadTokenizer(assets.tokenizerDir);
     const texts = ['please refund my order', 'upgrade my plan', 'the package never arrived and support did not answer'];
@@ -95,7 +95,7 @@ describe('InferencePool.run', () => {
   });
 });
 
-describe('InferencePool FIFO queue', () => {
+describe('InferencePool FIFO queue, on the generated model (for speed)', () => {
   it('should finish queued batches in submission order when there is one worker', async () => {
     const single = await InferencePool.create({ modelPath: assets.modelPath, workers: 1, providers: ['cpu'], featureDim: assets.featureDim, numLabels: assets.labels.length, intraOpThreads: 1 });
     try {

@@ -104,6 +104,12 @@ describe('ensureAssets', () => {
     expect(assets.maxSeqLen).toBe(128);
   });
 
+  it('should never generate random weights into a folder other than the generated one', async () => {
+    const dir = await mkdtemp(join(root, 'empty-'));
+    await expect(ensureAssets(dir)).rejects.toThrow(/has no manifest\.json \(the folder is empty or absent\)/);
+    await expect(ensureAssets(join(dir, 'mistyped'))).rejects.toThrow(/has no manifest\.json/);
+  });
+
   it('should refuse to overwrite model files when a folder has no manifest', async () => {
     const dir = await mkdtemp(join(root, 'nomanifest-'));
     await copyFile(join(dirA, 'tokenizer_config.json'), join(dir, 'tokenizer_config.json'));

@@ -108,6 +108,9 @@ describe('ml.batch_assembly and ml.inference on the generated model', () => {
     expect(inf.attributes[Attr.batchMaxSeqLen]).toBeGreaterThan(2);
     expect(inf.attributes[Attr.forwardPassMs]).toBeGreaterThan(0);
     expect(inf.attributes[Attr.queueWaitMs]).toBeGreaterThanOrEqual(0);
+    // On CPU the GPU memory attributes are absent, not zero.
+    expect(inf.attributes).not.toHaveProperty(Attr.gpuMemoryAllocatedMb);
+    expect(inf.attributes).not.toHaveProperty(Attr.gpuMemoryReservedMb);
     const ba = only(Spans.batchAssembly);
     expect(ba.attributes[Attr.tokensInput]).toBe(r.json.tokens);
     expect(ba.attributes[Attr.batchSize]).toBe(1);

@@ -17,7 +17,7 @@ beforeAll(async () => {
   loaded = await loadTokenizer(assets.tokenizerDir);
 });
 
-describe('loadTokenizer', () => {
+describe('loadTokenizer, on the generated model\'s tokenizer (for speed)', () => {
   it('should report the generated vocabulary size when loaded', () => {
     expect(loaded.vocabSize).toBe(VOCAB_SIZE);
     expect(loaded.loadMs).toBeGreaterThan(0);
@@ -38,7 +38,7 @@ describe('loadTokenizer', () => {
   });
 });
 
-describe('tokenizer', () => {
+describe('tokenizer, the generated model\'s (for speed)', () => {
   it('should round-trip the text when it is lowercase words and punctuation', () => {
     const text = 'please refund my order, it arrived broken!';
     const { ids } = loaded.tokenizer.encode(text);
@@ -54,7 +54,7 @@ describe('tokenizer', () => {
   });
 });
 
-describe('encodeBatch', () => {
+describe('encodeBatch, with the generated model\'s tokenizer (for speed)', () => {
   it('should pad to the longest text when texts differ in length', () => {
     const batch = encodeBatch(loaded.tokenizer, ['hello', 'please cancel my subscription today'], 64);
     expect(batch.batchSize).toBe(2);
