@@ -176,7 +176,7 @@ function markdown(r: any): string {
     `| store miss, 1 entity | ${f(r.cache_vs_store.miss_1_entity_ms, 2)} |`, `| store miss, 8 entities | ${f(r.cache_vs_store.miss_8_entities_ms, 2)} |`,
     `| cache hit, 1 entity | ${f(r.cache_vs_store.hit_1_entity_ms, 4)} |`, `| cache hit, 16 entities | ${f(r.cache_vs_store.hit_16_entities_ms, 4)} |`,
     `| miss / hit ratio | ${f(r.cache_vs_store.miss_over_hit_ratio, 0)} |`,
-    '', '## Forward pass by batch size and sequence length: served vs raw session.run (one worker, one thread)', '',
+    '', '## Forward pass by batch size and sequence length: the serving path against session.run in the worker (one worker, one thread)', '',
     ...forwardTable(r.forward_pass),
     '', `## Load fidelity (one k6 process, constant arrival rate, ${r.load_fidelity.duration_s} s per rate, tracing on)`, '',
     'Achieved = requests sent / duration; dropped = arrivals k6 could not start (every VU busy): the pipeline is saturated.', '',
