@@ -90,6 +90,10 @@ scenario-%: deps tools assets model-pretrained ## Run one scenario end to end an
 bench: deps tools assets model-pretrained ## Benchmarks: latency at fixed rates, tracing on/off, stage costs; writes reports/bench/
 	node bench/run.ts
 
+.PHONY: bench-model
+bench-model: deps assets model-pretrained ## The forward-pass part of the bench alone (served model and generated one, about 70 s); prints its table
+	node bench/model.ts
+
 .PHONY: scenarios
 scenarios: deps tools assets model-pretrained ## Run all six scenarios (each writes reports/<pattern>/)
 	@rc=0; for p in $(PATTERNS); do node assertions/run-scenario.ts $$p || rc=$$?; done; exit $$rc
@@ -127,6 +131,16 @@ $(PYREF_VENV)/.installed:
 .PHONY: model-reference
 model-reference: model-fetch $(PYREF_VENV)/.installed ## Recompute test/reference/minilm-reference.json with the NumPy forward pass (never edit it by hand)
 	$(PYREF_VENV)/bin/python test/reference/minilm_reference.py --model $(MINILM_DIR) --out test/reference/minilm-reference.json
+
+.PHONY: model-own
+model-own: deps ## A servable folder from your own BERT checkpoint: make model-own SOURCE=<checkpoint> OUT=<folder> INTENTS=<intents.json>; then ASSETS_DIR=<folder>
+	@[ -n "$(SOURCE)" ] && [ -n "$(OUT)" ] && [ -n "$(INTENTS)" ] || { echo "usage: make model-own SOURCE=<checkpoint folder> OUT=<folder to write> INTENTS=<intents file, the format of target-pipeline/model/pretrained/intents.json>" >&2; exit 2; }
+	node target-pipeline/model/pretrained/build.ts --source "$(SOURCE)" --out "$(OUT)" --intents "$(INTENTS)"
+
+.PHONY: model-compare
+model-compare: deps assets model-pretrained ## Recompute the model comparison table of target-pipeline/model/pretrained/README.md (also fetches the L3 ONNX export)
+	docker/build/model.sh minilm-l3-onnx
+	node test/reference/model-comparison.ts
 
 .PHONY: test-model
 test-model: deps model-pretrained ## Tests of the pretrained model: held-out accuracy, parity with the NumPy reference, padding

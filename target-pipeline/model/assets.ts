@@ -37,8 +37,8 @@ const MANIFEST_HINT =
   `\`node target-pipeline/model/build-assets.ts --out DIR\``;
 
 const BUILD_CHECKPOINT_HINT = (dir: string): string =>
-  `build a servable folder from it with \`node target-pipeline/model/pretrained/build.ts ` +
-  `--source ${dir} --out OUT --intents INTENTS.json\` (the intents file gives the labels; ` +
+  `build a servable folder from it with \`make model-own SOURCE=${dir} OUT=OUT INTENTS=INTENTS.json\` ` +
+  `(target-pipeline/model/pretrained/build.ts; the intents file gives the labels; ` +
   `see target-pipeline/model/pretrained/README.md) and set ASSETS_DIR=OUT`;
 
 async function exists(path: string): Promise<boolean> {

@@ -116,7 +116,7 @@ describe('serving your own model', () => {
 describe('a folder that cannot be served', () => {
   it('should say how to build a servable folder when ASSETS_DIR is the checkpoint itself', async () => {
     await expect(ensureAssets(checkpointDir)).rejects.toThrow(
-      /holds a Hugging Face checkpoint \(config\.json, model\.safetensors\) but no manifest\.json.*pretrained\/build\.ts --source/);
+      /holds a Hugging Face checkpoint \(config\.json, model\.safetensors\) but no manifest\.json.*make model-own SOURCE=/);
   });
 
   it('should name the manifest and the model when the label count is not the logits width', async () => {
