@@ -1,5 +1,8 @@
 /** The fault admin API's guards (loopback only, off unless enabled, token required) and its ledger join. */
+import { execFile } from 'node:child_process';
 import type { Server } from 'node:http';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFaultServer } from '../../faults/admin/fault-server.ts';
@@ -11,6 +14,7 @@ import { FAULTS } from '../../faults/registry.ts';
 import { loadPipelineConfig } from '../../target-pipeline/config.ts';
 import { PIPELINE_SERVICE_IDS } from '../../target-pipeline/services.ts';
 import { freePort } from '../../stack/ports.ts';
+import { REPO_ROOT } from '../../stack/tools.ts';
 
 const TOKEN = 'unit-test-token-0123456789';
 const TRACE_ID = 'a'.repeat(32);
@@ -111,5 +115,18 @@ describe('pipeline configuration', () => {
 
   it('should refuse fewer workers than device slots', () => {
     expect(() => loadPipelineConfig({ DEVICE_SLOTS: '4', INFERENCE_WORKERS: '2' })).toThrow(/INFERENCE_WORKERS \(got "2"\): must be >= DEVICE_SLOTS/);
+  });
+});
+
+describe('make faults ARGS="ledger" (faults/cli.ts)', () => {
+  it('should print the joined ledger as JSON lines, the last N', async () => {
+    const url = await start({ FAULT_INJECTION: 'on', FAULT_ADMIN_TOKEN: TOKEN });
+    // Asynchronously: the front door answers from this very process.
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'faults/cli.ts'), 'ledger', '--last', '1'], {
+      env: { ...process.env, HARNESS_ADMIN_URL: url, FAULT_ADMIN_TOKEN: TOKEN },
+    });
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ trace_id: TRACE_ID, request_id: 'r1', faults: ['gpu-starvation'] });
   });
 });
