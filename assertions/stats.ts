@@ -54,6 +54,27 @@ export interface BootstrapOptions {
 }
 
 /**
+ * The percentile-bootstrap core both intervals share: each resample draws every sample
+ * with replacement, each at its own size and in the order given (so one seed gives the
+ * same draws however the statistic combines them), and the interval is the quantiles of
+ * `combine` over the resamples.
+ */
+function percentileBootstrap(
+  samples: readonly (readonly number[])[], combine: (draws: number[][]) => number, options: BootstrapOptions,
+): { low: number; high: number; level: number; resamples: number } {
+  const { resamples = BOOTSTRAP_RESAMPLES, seed = BOOTSTRAP_SEED, level = BOOTSTRAP_LEVEL } = options;
+  if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`resamples must be a positive integer, got ${resamples}`);
+  if (!(level > 0 && level < 1)) throw new RangeError(`level ${level} is outside (0, 1)`);
+  if (samples.some((xs) => xs.some(Number.isNaN))) throw new RangeError('a sample holds a NaN; leave out what was not measured first');
+  const next = mulberry32(seed);
+  const draw = (xs: readonly number[]): number[] => Array.from(xs, () => xs[Math.floor(next() * xs.length)]!);
+  const values = Array.from({ length: resamples }, () => combine(samples.map(draw)));
+  const tail = (1 - level) / 2;
+  const [low, high] = quantiles(values, [tail, 1 - tail]) as [number, number];
+  return { low, high, level, resamples };
+}
+
+/**
  * A percentile-bootstrap confidence interval for stat(a) / stat(b) of two independent
  * samples (two sides measured in alternation, not pairs): each resample draws a and b
  * with replacement, each within its own side and at its own size, so the interval
@@ -63,17 +84,9 @@ export function bootstrapRatioCI(
   a: readonly number[], b: readonly number[], stat: (xs: readonly number[]) => number = median,
   options: BootstrapOptions = {},
 ): RatioInterval {
-  const { resamples = BOOTSTRAP_RESAMPLES, seed = BOOTSTRAP_SEED, level = BOOTSTRAP_LEVEL } = options;
   if (a.length === 0 || b.length === 0) throw new RangeError(`both samples need values (got ${a.length} and ${b.length})`);
-  if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`resamples must be a positive integer, got ${resamples}`);
-  if (!(level > 0 && level < 1)) throw new RangeError(`level ${level} is outside (0, 1)`);
-  if (a.some(Number.isNaN) || b.some(Number.isNaN)) throw new RangeError('a sample holds a NaN; leave out what was not measured first');
-  const next = mulberry32(seed);
-  const draw = (xs: readonly number[]): number[] => Array.from(xs, () => xs[Math.floor(next() * xs.length)]!);
-  const ratios = Array.from({ length: resamples }, () => stat(draw(a)) / stat(draw(b)));
-  const tail = (1 - level) / 2;
-  const [low, high] = quantiles(ratios, [tail, 1 - tail]) as [number, number];
-  return { ratio: stat(a) / stat(b), low, high, level, resamples };
+  const ci = percentileBootstrap([a, b], ([x, y]) => stat(x!) / stat(y!), options);
+  return { ratio: stat(a) / stat(b), ...ci };
 }
 
 export interface StatInterval {
@@ -93,14 +106,7 @@ export interface StatInterval {
 export function bootstrapCI(
   xs: readonly number[], stat: (xs: readonly number[]) => number = median, options: BootstrapOptions = {},
 ): StatInterval {
-  const { resamples = BOOTSTRAP_RESAMPLES, seed = BOOTSTRAP_SEED, level = BOOTSTRAP_LEVEL } = options;
   if (xs.length === 0) throw new RangeError('the sample needs values');
-  if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`resamples must be a positive integer, got ${resamples}`);
-  if (!(level > 0 && level < 1)) throw new RangeError(`level ${level} is outside (0, 1)`);
-  if (xs.some(Number.isNaN)) throw new RangeError('the sample holds a NaN; leave out what was not measured first');
-  const next = mulberry32(seed);
-  const stats = Array.from({ length: resamples }, () => stat(Array.from(xs, () => xs[Math.floor(next() * xs.length)]!)));
-  const tail = (1 - level) / 2;
-  const [low, high] = quantiles(stats, [tail, 1 - tail]) as [number, number];
-  return { estimate: stat(xs), low, high, level, resamples };
+  const ci = percentileBootstrap([xs], ([x]) => stat(x!), options);
+  return { estimate: stat(xs), ...ci };
 }
