@@ -3,15 +3,16 @@
  * its caller sees it, beside the worker's own timing of that call's session.run (the
  * paired ratio the goal is judged on), and beside onnxruntime's session.run called on
  * this thread on the same tensors (a cross-check), by batch size and sequence length:
- * the pretrained model the pipeline serves, then the generated one. `node bench/model.ts` runs this part alone and prints
- * the table; `make bench` runs it through bench/micro.ts.
+ * the pretrained model the pipeline serves, then the generated one. `make bench-model` runs
+ * this part alone and prints the table; `make bench` runs it through bench/micro.ts.
  */
 import ort from 'onnxruntime-node';
 import { parseCli } from '../stack/cli-args.ts';
 import { InferencePool, type InferenceBatch } from '../target-pipeline/inference/engine/pool.ts';
 import { ModelIO } from '../target-pipeline/inference/engine/protocol.ts';
 import { ensureAssets, type ModelAssets } from '../target-pipeline/model/assets.ts';
-import { DEFAULT_PRETRAINED_DIR, loadPretrainedAssets } from '../target-pipeline/model/pretrained/build.ts';
+import { PRETRAINED_ASSETS_DIR } from '../target-pipeline/model/asset-dirs.ts';
+import { loadPretrainedAssets } from '../target-pipeline/model/pretrained/build.ts';
 import { loadTokenizer, type Tokenizer } from '../target-pipeline/model/tokenizer.ts';
 import { WORDS } from '../target-pipeline/model/words.ts';
 import { forwardTable, summarise, type ForwardRow, type ModelForward, type ShapeSamples } from './model-report.ts';
@@ -80,8 +81,8 @@ export interface BenchModel {
   load(): Promise<ModelAssets>;
 }
 
-/** The pretrained model's folder; never through ensureAssets, which would generate a random model in a missing one. */
-export function pretrainedModel(dir: string = DEFAULT_PRETRAINED_DIR): BenchModel {
+/** The pretrained model's folder, read with its own manifest's checks (loadPretrainedAssets), naming `make model-pretrained` when it is not built. */
+export function pretrainedModel(dir: string = PRETRAINED_ASSETS_DIR): BenchModel {
   return {
     name: 'pretrained',
     shapes: PRETRAINED_SHAPES,
@@ -234,7 +235,7 @@ export async function servedModelsForward(models: readonly BenchModel[] = BENCH_
   return out;
 }
 
-const USAGE = `usage: node bench/model.ts
+const USAGE = `usage: make bench-model (node bench/model.ts with the pinned Node)
 
 The forward-pass part of make bench alone: served (InferencePool.run) over the worker's
 own session.run of each call (the goal), and vs raw session.run on this thread on the

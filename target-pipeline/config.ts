@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { PRETRAINED_ASSETS_DIR } from './model/asset-dirs.ts';
 import { breakPointsSchema } from './telemetry/break.ts';
 
 /** The checkout this pipeline runs from (its assets and run data live below it by default). */
@@ -22,7 +23,7 @@ export const PIPELINE_DEFAULTS = {
    * built by `make model-pretrained`). The random-weight model in assets/generated stays
    * for the unit tests that need speed, which name it.
    */
-  ASSETS_DIR: path.join(ROOT, 'target-pipeline/assets/pretrained'),
+  ASSETS_DIR: PRETRAINED_ASSETS_DIR,
   FEATURE_DB_PATH: path.join(ROOT, '.runs/feature-store.sqlite'),
   FEATURE_ENTITIES: 2000,
   /** Long enough that a warmed cache stays warm for a whole scenario. */

@@ -6,17 +6,14 @@
  */
 import { access, readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { buildAssets, GENERATED_ASSETS_DIR } from './build-assets.ts';
+import { GENERATED_ASSETS_DIR, PRETRAINED_ASSETS_DIR } from './asset-dirs.ts';
+import { buildAssets } from './build-assets.ts';
 import {
   CHECKPOINT_CONFIG_FILE, CHECKPOINT_WEIGHTS_FILE, DEFAULT_MODEL_FILE, MANIFEST_FILE, ManifestSchema,
   TOKENIZER_CONFIG_FILE, TOKENIZER_FILE, type AssetsManifest,
 } from './manifest.ts';
 
-export { GENERATED_ASSETS_DIR };
-
-/** Where `make model-pretrained` builds the served encoder (the pipeline's default ASSETS_DIR). */
-export const PRETRAINED_ASSETS_DIR = fileURLToPath(new URL('../assets/pretrained/', import.meta.url));
+export { GENERATED_ASSETS_DIR, PRETRAINED_ASSETS_DIR };
 
 export interface ModelAssets {
   dir: string;

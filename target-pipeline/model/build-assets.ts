@@ -9,7 +9,6 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildEncoderModel } from './encoder-graph.ts';
 import {
@@ -23,9 +22,8 @@ import {
 } from './spec.ts';
 import { tokenizerConfig, tokenizerJson } from './tokenizer-files.ts';
 import { buildVocabulary } from './vocab.ts';
+import { GENERATED_ASSETS_DIR } from './asset-dirs.ts';
 
-/** Where the pipeline looks for its model unless told otherwise (git-ignored). */
-export const GENERATED_ASSETS_DIR = fileURLToPath(new URL('../assets/generated/', import.meta.url));
 
 /** Length of the sha256 prefix in the model version: short, yet unique across builds. */
 const VERSION_HASH_CHARS = 12;

