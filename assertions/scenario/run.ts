@@ -13,7 +13,7 @@ import { Attr, Spans } from '../../target-pipeline/semconv.ts';
 import type { ScenarioVerdict } from '../reports/types.ts';
 import { waterfall } from '../reports/waterfall.ts';
 import { median } from '../stats.ts';
-import { attrsToRecord, spansOf, TempoClient, type TimeRange } from '../tempo/client.ts';
+import { attrsToRecord, spansOf, TempoClient, type OtlpTrace, type TimeRange } from '../tempo/client.ts';
 import { keptSet, matchedBy, waitForAllTraces, waitForSampling, wholeTraces } from '../verdict/collect.ts';
 import { faultVerdict, judge, judgeWhole, keptUnfaulted, PASS_RECALL, type FaultVerdict } from '../verdict/compute.ts';
 import { explainMissed } from '../verdict/missing-signal.ts';
@@ -86,13 +86,16 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
       match: sampling.settled && sampling.counts.sampledTotal === sampling.held[0]! + sampling.held[1]!, per_policy: sampling.counts.perPolicy,
     };
     const faultsInScope = (Object.keys(spec.faults) as FaultName[]);
+    const faulted = entries.filter((e) => e.faults.length > 0);
+    // Fetched once from tenant full: the queue distribution and the whole-trace check both read them.
+    const fullFaulted = await full.tracesById(faulted.map((e) => e.trace_id));
     const perFault: FaultVerdict[] = [];
     for (const f of faultsInScope) {
       const matched = await matchedBy(full, spec.detection[f], range);
       const v = faultVerdict(f, spec.detection[f], entries, matched, keptHarness, keptSeed);
       v.recall_mode = spec.recall;
       if (v.recall < PASS_RECALL) v.missed_explained = await explainMisses(full, v);
-      if (f === 'gpu-starvation') v.queue = await queueOf(full, entries.filter((e) => e.faults.includes(f)).map((e) => e.trace_id), matched);
+      if (f === 'gpu-starvation') v.queue = queueOf(fullFaulted, entries.filter((e) => e.faults.includes(f)).map((e) => e.trace_id), matched);
       perFault.push(v);
     }
     let baselineMatches: Record<string, number> | undefined;
@@ -102,8 +105,7 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
       for (const f of FAULT_NAMES) baselineMatches[f] = [...await matchedBy(full, spec.detection[f], range)].filter((id) => ids.has(id)).length;
     }
     const kept = keptUnfaulted(entries, keptHarness);
-    const faulted = entries.filter((e) => e.faults.length > 0);
-    const whole = await wholeTraces(full, harnessTenant, faulted.map((e) => e.trace_id).filter((id) => keptHarness.has(id)));
+    const whole = await wholeTraces(fullFaulted, harnessTenant, faulted.map((e) => e.trace_id).filter((id) => keptHarness.has(id)));
     const failures = [...judge(perFault, kept, spec.min_faulted, baselineMatches), ...judgeWhole(whole.split, whole.checked)];
     const runIds = new Set(entries.map((e) => e.trace_id));
     const keptShare = (s: Set<string>) => [...s].filter((id) => runIds.has(id)).length / entries.length;
@@ -155,8 +157,7 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
 }
 
 /** Queue wait against forward pass over every request that queued behind the device fault. */
-async function queueOf(full: TempoClient, faultedIds: string[], matched: Set<string>) {
-  const traces = await full.tracesById(faultedIds);
+function queueOf(traces: ReadonlyMap<string, OtlpTrace | undefined>, faultedIds: string[], matched: Set<string>) {
   return queueDistribution(faultedIds.map((id) => queueSample(id, traces.get(id))), new Set(faultedIds.filter((id) => !matched.has(id))));
 }
 

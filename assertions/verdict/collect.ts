@@ -66,13 +66,14 @@ export interface WholeTraces {
 }
 
 /**
- * Whether each kept trace holds every span tenant full holds: a tail sampler that
- * decides before a trace's last span arrives, or a topology that splits a trace across
- * samplers, stores fragments that still count as "kept".
+ * Whether each kept trace holds every span tenant full holds (`full`: those traces as
+ * tenant full returned them): a tail sampler that decides before a trace's last span
+ * arrives, or a topology that splits a trace across samplers, stores fragments that
+ * still count as "kept".
  */
-export async function wholeTraces(full: TempoClient, kept: TempoClient, ids: string[]): Promise<WholeTraces> {
-  const [f, k] = await Promise.all([full.tracesById(ids), kept.tracesById(ids)]);
+export async function wholeTraces(full: ReadonlyMap<string, OtlpTrace | undefined>, kept: TempoClient, ids: string[]): Promise<WholeTraces> {
+  const k = await kept.tracesById(ids);
   const count = (t: OtlpTrace | undefined) => (t ? spansOf(t).length : 0);
-  const split = ids.map((id) => ({ trace_id: id, full: count(f.get(id)), kept: count(k.get(id)) })).filter((x) => x.kept < x.full);
+  const split = ids.map((id) => ({ trace_id: id, full: count(full.get(id)), kept: count(k.get(id)) })).filter((x) => x.kept < x.full);
   return { checked: ids.length, split };
 }
