@@ -12,7 +12,8 @@ export PATH := $(NODE_BIN):$(PATH)
 export K6_NO_USAGE_REPORT := true
 include docker/build/versions.env
 
-TOOL_BINS := .tools/tempo-$(TEMPO_VERSION)/tempo .tools/otelcol-$(OTELCOL_VERSION)/otelcol-harness .tools/k6-$(K6_VERSION)/k6
+TOOL_BINS := .tools/tempo-$(TEMPO_VERSION)/tempo .tools/otelcol-$(OTELCOL_VERSION)/otelcol-harness .tools/k6-$(K6_VERSION)/k6 \
+  .tools/prometheus-$(PROMETHEUS_VERSION)/prometheus
 ASSETS := target-pipeline/assets/generated/manifest.json
 PATTERNS := baseline feature-cache gpu-queue gpu-queue-short-waits silent-revalidation cold-start mixed
 
@@ -27,13 +28,15 @@ node_modules/.installed: package.json package-lock.json .npmrc
 	@touch $@
 
 .PHONY: tools
-tools: $(TOOL_BINS) ## Build k6, Tempo and the Collector from their Go modules (cold: many minutes)
+tools: $(TOOL_BINS) ## Build k6, Tempo, the Collector and Prometheus from their Go modules (cold: many minutes)
 .tools/tempo-$(TEMPO_VERSION)/tempo: docker/tempo/wrapper/go.mod
 	docker/build/tools.sh tempo
 .tools/otelcol-$(OTELCOL_VERSION)/otelcol-harness: docker/otelcol/builder.yaml
 	docker/build/tools.sh otelcol
 .tools/k6-$(K6_VERSION)/k6: docker/k6/wrapper/go.mod
 	docker/build/tools.sh k6
+.tools/prometheus-$(PROMETHEUS_VERSION)/prometheus: docker/build/versions.env
+	docker/build/tools.sh prometheus
 
 .PHONY: assets
 assets: deps $(ASSETS) ## Generate the model and tokenizer files (cached)
@@ -80,6 +83,10 @@ faults: deps ## Fault presets and the admin API with the pinned Node: make fault
 .PHONY: scenario-sampling
 scenario-sampling: deps tools assets model-pretrained ## Tail-sampling proof: survival per pattern under both policy sets, early warning, late spans, scale-out; writes reports/sampling/
 	node assertions/run-sampling.ts
+
+.PHONY: scenario-ramp
+scenario-ramp: deps tools assets model-pretrained ## Early warning as lead time: corruption rising step by step, time until each Prometheus alert fired; writes reports/ramp/
+	node assertions/run-ramp.ts
 
 .PHONY: scenario-%
 scenario-%: deps tools assets model-pretrained ## Run one scenario end to end and write reports/<pattern>/ (e.g. make scenario-gpu-queue)

@@ -14,6 +14,7 @@ export const DEFAULT_PORTS = {
   COLLECTOR_HEALTH_PORT: 13133,
   COLLECTOR_PROMETHEUS_PORT: 8889,
   COLLECTOR_TELEMETRY_PORT: 8888,
+  PROMETHEUS_PORT: 9090,
 } as const;
 export type PortName = keyof typeof DEFAULT_PORTS;
 
@@ -67,7 +68,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env, overrides:
   };
 }
 
-/** Environment of the Tempo and Collector config files (docker/tempo, docker/otelcol). */
+/** Environment of the Tempo, Collector and Prometheus config files (docker/tempo, docker/otelcol, docker/prometheus). */
 export function configEnv(cfg: StackConfig, tempoDataDir: string): Record<string, string> {
   const p = cfg.ports;
   return {
@@ -76,6 +77,7 @@ export function configEnv(cfg: StackConfig, tempoDataDir: string): Record<string
     TEMPO_DATA_DIR: tempoDataDir,
     TEMPO_OTLP_ENDPOINT: `${cfg.host}:${p.TEMPO_OTLP_GRPC_PORT}`,
     COLLECTOR_LISTEN_ADDR: cfg.host,
+    COLLECTOR_SCRAPE_HOST: cfg.host,
     TAIL_DECISION_WAIT: cfg.decisionWait,
     ...Object.fromEntries(Object.entries(p).map(([k, v]) => [k, String(v)])),
   };

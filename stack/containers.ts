@@ -1,5 +1,5 @@
 /**
- * The second stack provider: Tempo and the Collector as containers (testcontainers,
+ * The second stack provider: Tempo, the Collector and Prometheus as containers (testcontainers,
  * through Docker or podman), from the images docker/build/images.sh builds out of the
  * same static binaries, with the same config files and the same ports contract as the
  * local provider. Each container listens on every interface inside and publishes its
@@ -16,6 +16,7 @@ import { configEnv, type PortName, type StackConfig } from './config.ts';
 import { startEngine, type ContainerEngine } from './engine.ts';
 import { COLLECTOR_READY_LINE } from './collector.ts';
 import { COLLECTOR_CONFIG, TEMPO_CONFIG } from './local.ts';
+import { preparePrometheusConfig } from './prometheus.ts';
 import { assertPortFree } from './ports.ts';
 import { liveProcesses } from './process.ts';
 import { endpointsFor, type RunningStack, type StackEndpoints, type StackProvider } from './provider.ts';
@@ -26,6 +27,9 @@ export const IMAGES_SCRIPT = path.join(REPO_ROOT, 'docker/build/images.sh');
 /** The in-container paths the Containerfiles use; the provider copies the repository's configs there. */
 const TEMPO_CONFIG_IN = '/etc/tempo/tempo.yaml';
 const COLLECTOR_CONFIG_IN = '/etc/otelcol/config.yaml';
+const PROMETHEUS_CONFIG_IN = '/etc/prometheus/prometheus.yml';
+/** Prometheus logs this once its storage is open and its API answers. */
+const PROMETHEUS_READY_LINE = /Server is ready to receive web requests/;
 export const CONTAINER_STOP_TIMEOUT_MS = 5_000;
 /** Every container the provider starts carries this label (clean-up by hand: podman rm -f --filter label=harness.stack). */
 export const STACK_LABEL = 'harness.stack';
@@ -36,21 +40,26 @@ const COLLECTOR_PORTS: PortName[] = [
   'COLLECTOR_OTLP_GRPC_PORT', 'COLLECTOR_OTLP_HTTP_PORT', 'COLLECTOR_HEALTH_PORT',
   'COLLECTOR_PROMETHEUS_PORT', 'COLLECTOR_TELEMETRY_PORT',
 ];
+const PROMETHEUS_PORTS: PortName[] = ['PROMETHEUS_PORT'];
+const IMAGES = ['tempo', 'otelcol', 'prometheus'] as const;
 
-export function imageTags(): { tempo: string; otelcol: string } {
+export function imageTags(): Record<(typeof IMAGES)[number], string> {
   const v = readVersions();
-  return { tempo: `localhost/harness-tempo:${v.TEMPO_VERSION}`, otelcol: `localhost/harness-otelcol:${v.OTELCOL_VERSION}` };
+  return {
+    tempo: `localhost/harness-tempo:${v.TEMPO_VERSION}`,
+    otelcol: `localhost/harness-otelcol:${v.OTELCOL_VERSION}`,
+    prometheus: `localhost/harness-prometheus:${v.PROMETHEUS_VERSION}`,
+  };
 }
 
-/** Builds (or finds up to date) the Tempo and Collector images in the engine's storage. */
+/** Builds (or finds up to date) the Tempo, Collector and Prometheus images in the engine's storage. */
 export function ensureImages(engine: ContainerEngine): void {
-  requireTool('tempo');
-  requireTool('otelcol');
-  const r = spawnSync(IMAGES_SCRIPT, ['tempo', 'otelcol'], {
+  for (const tool of IMAGES) requireTool(tool);
+  const r = spawnSync(IMAGES_SCRIPT, [...IMAGES], {
     env: { ...engine.cliEnv, CONTAINER_ENGINE: engine.cli }, encoding: 'utf8', timeout: 300_000,
   });
   if (r.status !== 0) {
-    throw new Error(`building the stack's images failed (${IMAGES_SCRIPT} tempo otelcol, exit ${r.status}):\n${(r.stderr || r.error?.message || '').trim()}`);
+    throw new Error(`building the stack's images failed (${IMAGES_SCRIPT} ${IMAGES.join(' ')}, exit ${r.status}):\n${(r.stderr || r.error?.message || '').trim()}`);
   }
 }
 
@@ -84,6 +93,9 @@ export class ContainersStackProvider implements StackProvider {
   async start(cfg: StackConfig): Promise<ContainersRunningStack> {
     for (const p of TEMPO_PORTS) await assertPortFree(cfg.host, cfg.ports[p], `the Tempo container (${p})`);
     for (const p of COLLECTOR_PORTS) await assertPortFree(cfg.host, cfg.ports[p], `the Collector container (${p})`);
+    for (const p of PROMETHEUS_PORTS) await assertPortFree(cfg.host, cfg.ports[p], `the Prometheus container (${p})`);
+    // Inside the shared network namespace the Collector is on loopback.
+    const promConfig = preparePrometheusConfig(cfg.runDir, { ...containerConfigEnv(cfg), COLLECTOR_SCRAPE_HOST: '127.0.0.1' });
     const logDir = path.join(cfg.runDir, 'logs');
     fs.mkdirSync(logDir, { recursive: true });
     const t0 = performance.now();
@@ -101,7 +113,7 @@ export class ContainersStackProvider implements StackProvider {
       const labels = { [STACK_LABEL]: 'containers', 'harness.run': cfg.runDir, 'harness.owner.pid': String(process.pid) };
       // Tempo's container owns the network namespace and publishes every port of the
       // stack; the Collector joins that namespace, like two containers of one pod.
-      const tempo = publishOnLoopback(new GenericContainer(tags.tempo), [...TEMPO_PORTS, ...COLLECTOR_PORTS].map((p) => cfg.ports[p]))
+      const tempo = publishOnLoopback(new GenericContainer(tags.tempo), [...TEMPO_PORTS, ...COLLECTOR_PORTS, ...PROMETHEUS_PORTS].map((p) => cfg.ports[p]))
         .withLabels(labels)
         .withEnvironment(env)
         .withCopyFilesToContainer([{ source: TEMPO_CONFIG, target: TEMPO_CONFIG_IN }])
@@ -124,6 +136,17 @@ export class ContainersStackProvider implements StackProvider {
       stack.containers.push(await collector.start());
       const health = `http://${cfg.host}:${cfg.ports.COLLECTOR_HEALTH_PORT}/`;
       await waitForHttpOk(health, { what: `the Collector container healthy at ${health}`, timeoutMs: cfg.readyTimeoutMs });
+      const prometheus = new GenericContainer(tags.prometheus)
+        .withNetworkMode(`container:${tempoStarted.getId()}`)
+        .withLabels(labels)
+        .withCommand([`--config.file=${PROMETHEUS_CONFIG_IN}`, '--storage.tsdb.path=/prometheus', `--web.listen-address=0.0.0.0:${cfg.ports.PROMETHEUS_PORT}`])
+        .withCopyFilesToContainer([{ source: promConfig.configFile, target: PROMETHEUS_CONFIG_IN }])
+        .withLogConsumer((s) => s.pipe(fs.createWriteStream(path.join(logDir, 'prometheus.log'))))
+        .withWaitStrategy(Wait.forLogMessage(PROMETHEUS_READY_LINE))
+        .withStartupTimeout(cfg.readyTimeoutMs);
+      stack.containers.push(await prometheus.start());
+      const ready = `${stack.endpoints.prometheusUrl}/-/ready`;
+      await waitForHttpOk(ready, { what: `the Prometheus container ready at ${ready}`, timeoutMs: cfg.readyTimeoutMs });
       stack.readyMs = Math.round(performance.now() - t0);
       stack.release();
       return stack;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { configEnv, type PortName, type StackConfig } from './config.ts';
 import { startCollector } from './collector.ts';
+import { preparePrometheusConfig, startPrometheus } from './prometheus.ts';
 import { assertPortFree } from './ports.ts';
 import { ManagedProcess, type ExitInfo } from './process.ts';
 import { endpointsFor, type RunningStack, type StackProvider } from './provider.ts';
@@ -29,13 +30,14 @@ const COLLECTOR_PORTS: PortName[] = [
   'COLLECTOR_OTLP_GRPC_PORT', 'COLLECTOR_OTLP_HTTP_PORT', 'COLLECTOR_HEALTH_PORT',
   'COLLECTOR_PROMETHEUS_PORT', 'COLLECTOR_TELEMETRY_PORT',
 ];
+const PROMETHEUS_PORTS: PortName[] = ['PROMETHEUS_PORT'];
 
 export interface LocalStackOptions {
   /** Leave the processes running when this Node process exits (make stack-up). */
   detached?: boolean;
 }
 
-/** Tempo and the Collector as processes on loopback, logs and data under the run folder. */
+/** Tempo, the Collector and Prometheus as processes on loopback, logs and data under the run folder. */
 export class LocalStackProvider implements StackProvider {
   readonly kind = 'local' as const;
   private readonly detached: boolean;
@@ -47,8 +49,12 @@ export class LocalStackProvider implements StackProvider {
   async start(cfg: StackConfig): Promise<LocalRunningStack> {
     const tempoBin = requireTool('tempo');
     requireTool('otelcol');
+    requireTool('prometheus');
     for (const p of TEMPO_PORTS) await assertPortFree(cfg.host, cfg.ports[p], `Tempo (${p})`);
     for (const p of COLLECTOR_PORTS) await assertPortFree(cfg.host, cfg.ports[p], `the Collector (${p})`);
+    for (const p of PROMETHEUS_PORTS) await assertPortFree(cfg.host, cfg.ports[p], `Prometheus (${p})`);
+    // Checked before anything starts: a rules or scrape file that does not parse costs no start-up.
+    const promConfig = preparePrometheusConfig(cfg.runDir, configEnv(cfg, ''));
 
     const logDir = path.join(cfg.runDir, 'logs');
     const tempoData = path.join(cfg.runDir, 'tempo');
@@ -84,8 +90,17 @@ export class LocalStackProvider implements StackProvider {
         started.push(collector);
         return collector;
       });
+      stack.starters.set('prometheus', async () => {
+        const prom = await startPrometheus({
+          host: cfg.host, port: cfg.ports.PROMETHEUS_PORT, config: promConfig, logDir,
+          readyTimeoutMs: cfg.readyTimeoutMs, detached: this.detached,
+        });
+        started.push(prom);
+        return prom;
+      });
       await stack.startComponent('tempo');
       await stack.startComponent('otelcol');
+      await stack.startComponent('prometheus');
       stack.readyMs = Math.round(performance.now() - t0);
       return stack;
     } catch (err) {
@@ -95,7 +110,7 @@ export class LocalStackProvider implements StackProvider {
   }
 }
 
-export type LocalComponent = 'tempo' | 'otelcol';
+export type LocalComponent = 'tempo' | 'otelcol' | 'prometheus';
 
 export class LocalRunningStack implements RunningStack {
   readyMs = 0;

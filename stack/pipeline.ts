@@ -15,6 +15,12 @@ import { REPO_ROOT } from './tools.ts';
 export { LISTENING_LINE };
 export const SERVICE_START_TIMEOUT_MS = 180_000;
 export const FAULT_HOST_SCRIPT = 'faults/host/main.ts';
+/**
+ * The pipeline's name (resource attribute ml.pipeline.name) in the harness's runs: the
+ * seed's, because its section-7 overview query selects ml_pipeline_name="recommendation"
+ * and runs here verbatim. ML_PIPELINE_NAME in the environment still wins.
+ */
+export const SEED_PIPELINE_NAME = 'recommendation';
 
 export type PipelineServiceName = PipelineServiceId;
 
@@ -47,7 +53,7 @@ export interface LaunchOptions {
 }
 
 export async function launchPipeline(opts: LaunchOptions): Promise<RunningPipeline> {
-  const env = { ...process.env, ...opts.env };
+  const env = { ML_PIPELINE_NAME: SEED_PIPELINE_NAME, ...process.env, ...opts.env };
   // Both fail here, with the bad setting named, before any process starts.
   const config = loadPipelineConfig(env);
   const faults = loadFaultConfig(env);

@@ -12,6 +12,8 @@ export interface StackEndpoints {
   metricsUrl: string;
   /** The Collector's own telemetry (tail-sampling counters). */
   collectorTelemetryUrl: string;
+  /** Prometheus's HTTP API: scrapes both of the above, evaluates docker/prometheus/rules.yml. */
+  prometheusUrl: string;
 }
 
 export interface RunningStack {
@@ -23,7 +25,7 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-/** One way of running Tempo and the Collector: local processes or containers. */
+/** One way of running Tempo, the Collector and Prometheus: local processes or containers. */
 export interface StackProvider {
   readonly kind: 'local' | 'containers';
   /** Starts the components, waits until each is ready, and returns them running. */
@@ -39,5 +41,6 @@ export function endpointsFor(cfg: StackConfig): StackEndpoints {
     otlpGrpcUrl: `http://${h}:${p.COLLECTOR_OTLP_GRPC_PORT}`,
     metricsUrl: `http://${h}:${p.COLLECTOR_PROMETHEUS_PORT}/metrics`,
     collectorTelemetryUrl: `http://${h}:${p.COLLECTOR_TELEMETRY_PORT}/metrics`,
+    prometheusUrl: `http://${h}:${p.PROMETHEUS_PORT}`,
   };
 }

@@ -19,6 +19,8 @@ export interface ToolPaths {
   tempo: string;
   otelcol: string;
   k6: string;
+  prometheus: string;
+  promtool: string;
 }
 
 export function toolPaths(): ToolPaths {
@@ -27,6 +29,8 @@ export function toolPaths(): ToolPaths {
     tempo: path.join(TOOLS_DIR, `tempo-${v.TEMPO_VERSION}`, 'tempo'),
     otelcol: path.join(TOOLS_DIR, `otelcol-${v.OTELCOL_VERSION}`, 'otelcol-harness'),
     k6: path.join(TOOLS_DIR, `k6-${v.K6_VERSION}`, 'k6'),
+    prometheus: path.join(TOOLS_DIR, `prometheus-${v.PROMETHEUS_VERSION}`, 'prometheus'),
+    promtool: path.join(TOOLS_DIR, `prometheus-${v.PROMETHEUS_VERSION}`, 'promtool'),
   };
 }
 

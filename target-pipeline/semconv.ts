@@ -81,6 +81,16 @@ export const Attr = {
 } as const;
 export type AttrName = (typeof Attr)[keyof typeof Attr];
 
+/**
+ * OpenTelemetry HTTP semantic conventions (stable), set on each service's entry span
+ * (kind SERVER) beside the contract's own attributes.
+ */
+export const HttpAttr = {
+  requestMethod: 'http.request.method',
+  route: 'http.route',
+  responseStatusCode: 'http.response.status_code',
+} as const;
+
 export const Events = {
   featuresUnavailable: 'ml.features.unavailable',
   highQueueWait: 'ml.inference.high_queue_wait',

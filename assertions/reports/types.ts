@@ -1,4 +1,5 @@
 import type { FaultVerdict, KeptUnfaulted, Mismatch } from '../verdict/compute.ts';
+import type { DashboardSaid } from '../verdict/dashboard.ts';
 import type { WaterfallRow } from './waterfall.ts';
 
 export interface StageBreakdown {
@@ -38,5 +39,7 @@ export interface ScenarioVerdict {
   timings: Record<string, number>;
   /** Tempo's sampled tenants against the Collector's own tail-sampling counters. */
   sampling_cross_check: { collector_sampled_total: number; tempo_kept_seed: number; tempo_kept_harness: number; match: boolean; per_policy: Record<string, number> };
+  /** Which Prometheus alerts fired, and when, beside the trace detection (not judged). */
+  dashboard?: DashboardSaid;
   fault_counters: unknown;
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { dashboardLines } from '../verdict/dashboard.ts';
 import { SEED_QUEUE_POLICY_MS, type QueueDistribution } from '../verdict/queue-ratio.ts';
 import type { ScenarioVerdict } from './types.ts';
 import { textWaterfall } from './waterfall.ts';
@@ -27,6 +28,7 @@ export function terminalTable(v: ScenarioVerdict): string {
   ];
   for (const f of v.per_fault) if (f.queue) lines.push(...queueLines(f.queue, f.recall_mode === 'measured'));
   if (v.kept_whole.checked) lines.push(`  kept faulted traces complete (every span of tenant full): ${v.kept_whole.checked - v.kept_whole.split} of ${v.kept_whole.checked}`);
+  if (v.dashboard) lines.push(...dashboardLines(v.dashboard, v.per_fault));
   const cc = v.sampling_cross_check;
   lines.push(`  collector says it kept ${cc.collector_sampled_total} traces; Tempo holds ${cc.tempo_kept_seed} (seed) + ${cc.tempo_kept_harness} (harness) = ${cc.tempo_kept_seed + cc.tempo_kept_harness}: ${cc.match ? 'match' : 'MISMATCH'}`);
   if (v.failures.length) lines.push('  failed:', ...v.failures.map((m) => `    ${m.path}: expected ${m.expected}, got ${m.actual}`));
@@ -77,6 +79,7 @@ function html(v: ScenarioVerdict): string {
 ${fails ? `<h2>Failed criteria</h2><ul>${fails}</ul>` : ''}
 <h2>Surfaced and survived</h2><table><tr><th>fault</th><th>detection query</th><th>faulted</th><th>matched</th><th>recall</th><th>precision</th><th>kept (harness)</th><th>kept (seed)</th></tr>${faults}</table>
 ${v.per_fault.filter((f) => f.queue).map((f) => `<h2>Queue wait against forward pass</h2><pre>${esc(queueLines(f.queue!, f.recall_mode === 'measured').join('\n'))}</pre>`).join('')}
+${v.dashboard ? `<h2>What the dashboard said</h2><p>Prometheus's alerts (docker/prometheus/rules.yml) during the run, beside the traces the detection query found. Not judged.</p><pre>${esc(dashboardLines(v.dashboard, v.per_fault).join('\n'))}</pre>` : ''}
 <h2>Per-stage latency (median span duration, ms)</h2><table><tr><th>stage</th><th>unfaulted</th><th>faulted</th></tr>${stages}</table>
 <h2>Slowest faulted trace${v.waterfall ? ` <code>${v.waterfall.trace_id}</code> (${esc(v.waterfall.faults.join(', '))})` : ''}</h2>
 <table>${bars || '<tr><td>no faulted trace</td></tr>'}</table>

@@ -1,6 +1,6 @@
 /**
  * scenarios/sampling.json, validated: the tail-sampling proof's patterns, its
- * dose-response steps and its scale-out load. Short mode applies the file's `short`
+ * dose-response steps, its scale-out load, and the corruption ramp (make scenario-ramp). Short mode applies the file's `short`
  * overrides (what make test runs).
  */
 import fs from 'node:fs';
@@ -36,23 +36,36 @@ const seedQueries = z.object({
   duration_s: z.number().int().min(2).max(600),
   faults: z.partialRecord(z.enum(FAULT_NAMES), z.record(z.string(), z.unknown())),
 }).strict();
+const ramp = z.object({
+  calm_s: z.number().int().min(2).max(3600),
+  corruption_rates: z.array(rate01).min(1, 'at least one step')
+    .refine((xs) => xs[0]! > 0, 'the first step must corrupt something (the calm phase is the no-fault run)')
+    .refine((xs) => xs.every((x, i) => i === 0 || x > xs[i - 1]!), 'must rise step by step'),
+  mode: z.enum([...CORRUPTION_MODES, 'mixed']),
+  seed: z.number().int().min(0),
+  rate: z.number().positive().max(200),
+  step_s: z.number().int().min(2).max(600),
+}).strict();
 const file = z.object({
   $comment: z.string().optional(),
   survival_patterns: z.array(z.string()).min(1),
   dose_response: dose,
   scale_out: scaleOut,
   seed_queries: seedQueries,
-  short: z.object({ dose_response: dose.partial().optional(), scale_out: scaleOut.partial().optional() }).strict(),
+  ramp,
+  short: z.object({ dose_response: dose.partial().optional(), scale_out: scaleOut.partial().optional(), ramp: ramp.partial().optional() }).strict(),
 }).strict();
 
 export type DoseResponseConfig = z.infer<typeof dose>;
 export type ScaleOutConfig = z.infer<typeof scaleOut>;
 export type SeedQueriesConfig = z.infer<typeof seedQueries>;
+export type RampConfig = z.infer<typeof ramp>;
 export interface SamplingConfig {
   survival_patterns: string[];
   dose_response: DoseResponseConfig;
   scale_out: ScaleOutConfig;
   seed_queries: SeedQueriesConfig;
+  ramp: RampConfig;
   short: boolean;
 }
 
@@ -75,12 +88,13 @@ export function loadSamplingConfig(opts: { short?: boolean; file?: string } = {}
   if (unknown) throw new ScenarioConfigError(`${where}: survival_patterns: unknown pattern '${unknown}' (known: ${known.join(', ')})`);
   const short = opts.short ?? false;
   // The overrides are re-validated merged, so a short step list must rise too.
-  const merged = (k: 'dose_response' | 'scale_out') => ({ ...f[k], ...(short ? f.short[k] : {}) });
+  const merged = (k: 'dose_response' | 'scale_out' | 'ramp') => ({ ...f[k], ...(short ? f.short[k] : {}) });
   return {
     survival_patterns: f.survival_patterns,
     dose_response: dose.parse(merged('dose_response')),
     scale_out: scaleOut.parse(merged('scale_out')),
     seed_queries: f.seed_queries,
+    ramp: ramp.parse(merged('ramp')),
     short,
   };
 }

@@ -136,8 +136,9 @@ export function renderMarkdown(r: SamplingReport): string {
   }
   if (r.seed_queries.length) {
     parts.push('## The seed\'s section-7 queries, verbatim', '',
-      table(['purpose', 'accepted by Tempo', 'Tempo\'s answer', 'series in the exporter', 'equivalent that runs', 'its answer'],
-        r.seed_queries.map((q) => [q.purpose, q.accepted_by_tempo ? 'yes' : 'no', q.tempo_answer.replace(/\|/g, '\\|').replace(/\n/g, ' '),
+      'The PromQL ones run on Prometheus exactly as the seed writes them; Tempo is asked too (it rejects PromQL), and a TraceQL equivalent asks Tempo the same question of the traces.', '',
+      table(['purpose', 'Prometheus\'s answer', 'accepted by Tempo', 'Tempo\'s answer', 'series in the exporter', 'TraceQL equivalent', 'its answer'],
+        r.seed_queries.map((q) => [q.purpose, (q.prometheus_answer ?? 'n/a (TraceQL)').replace(/\|/g, '\\|'), q.accepted_by_tempo ? 'yes' : 'no', q.tempo_answer.replace(/\|/g, '\\|').replace(/\n/g, ' '),
           q.series_in_exporter ? Object.entries(q.series_in_exporter).map(([k, v]) => `${k}: ${v ? 'yes' : 'no'}`).join(', ') : 'n/a',
           `\`${q.equivalent.replace(/\|/g, '\\|')}\``, q.equivalent_answer.replace(/\|/g, '\\|')])), '');
   }

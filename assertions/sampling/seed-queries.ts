@@ -1,10 +1,11 @@
 /**
- * The seed article's section-7 queries, run verbatim against the stack. Tempo answers
- * TraceQL; three of the four are PromQL, which Tempo rejects (and the stack has no
- * Prometheus server: the Collector's exporter only exposes the series). For each, the
- * report gives Tempo's answer and an equivalent that runs, with its result.
+ * The seed article's section-7 queries, run verbatim against the stack. Tempo answers the
+ * TraceQL one; the three PromQL ones run verbatim on Prometheus (which scrapes the
+ * Collector's exporter), and are also sent to Tempo, which rejects them. Beside each, a
+ * TraceQL equivalent asks Tempo the same question of the traces.
  */
 import { Attr, Metrics, ResourceAttr } from '../../target-pipeline/semconv.ts';
+import { METRICS_EXPORT_LAG_S, PrometheusClient, waitForPrometheusToCatchUp, type PromSample } from '../prometheus/client.ts';
 import { TempoClient, type MetricsSeries, type TimeRange } from '../tempo/client.ts';
 import { waitForAllTraces } from '../verdict/collect.ts';
 import { scrape } from '../verdict/prom-text.ts';
@@ -64,6 +65,10 @@ export interface SeedQueryResult {
   accepted_by_tempo: boolean;
   /** Tempo's answer when it rejected the query, or the number of traces/series it returned. */
   tempo_answer: string;
+  /** PromQL only: Prometheus's answer to the verbatim query, at the end of the window. */
+  prometheus_answer?: string;
+  /** PromQL only: how many series Prometheus returned. */
+  prometheus_series?: number;
   series_in_exporter?: Record<string, boolean>;
   equivalent: string;
   equivalent_answer: string;
@@ -87,18 +92,34 @@ async function runOne(tempo: TempoClient, kind: 'traceql' | 'traceql-metrics' | 
   }
 }
 
-export async function runSeedQueries(tempoUrl: string, metricsUrl: string, range: TimeRange): Promise<SeedQueryResult[]> {
+/** An instant vector as a line: each series' labels (those that tell series apart) and value. */
+export function describeVector(samples: PromSample[]): string {
+  if (samples.length === 0) return 'empty result (no series)';
+  const varying = new Set<string>();
+  for (const s of samples) for (const [k, v] of Object.entries(s.metric)) if (samples.some((o) => o.metric[k] !== v)) varying.add(k);
+  return samples.slice(0, 5).map((s) => {
+    const label = [...varying].map((k) => `${k}=${s.metric[k] ?? ''}`).join(',') || 'all';
+    const v = Number(s.value[1]);
+    return `${label}: ${Number.isFinite(v) ? v.toFixed(3) : s.value[1]}`;
+  }).join('; ') + (samples.length > 5 ? `; ${samples.length - 5} more` : '');
+}
+
+export async function runSeedQueries(tempoUrl: string, metricsUrl: string, prometheusUrl: string, range: TimeRange): Promise<SeedQueryResult[]> {
   const tempo = new TempoClient(tempoUrl, 'full');
+  const prom = new PrometheusClient(prometheusUrl);
   const exported = new Set((await scrape(metricsUrl)).map((s) => s.name));
   const out: SeedQueryResult[] = [];
   for (const q of SEED_QUERIES) {
     const verbatim = await runOne(tempo, q.kind === 'traceql' ? 'traceql' : 'traceql-metrics', q.query, range);
     const eq = await runOne(tempo, q.equivalent_kind, q.equivalent, range);
+    // A rejected query or an unreachable Prometheus throws: a harness failure, never "no data".
+    const promAnswer = q.kind === 'promql' ? await prom.query(q.query, range.end) : undefined;
     out.push({
       purpose: q.purpose,
       query: q.query,
       accepted_by_tempo: verbatim.ok,
       tempo_answer: verbatim.answer,
+      ...(promAnswer ? { prometheus_answer: describeVector(promAnswer), prometheus_series: promAnswer.length } : {}),
       ...(q.series ? { series_in_exporter: Object.fromEntries(q.series.map((s) => [s, exported.has(s)])) } : {}),
       equivalent: q.equivalent,
       equivalent_answer: eq.ok ? eq.answer : `rejected: ${eq.answer}`,
@@ -117,7 +138,9 @@ export async function runSeedQueryPhase(tb: Testbed, cfg: SeedQueriesConfig, log
   await runLoad(tb, cfg, 'k6-seed-queries');
   await tb.admin.reset();
   const entries = await tb.admin.ledgerAll(cursor);
-  const range: TimeRange = { start, end: Math.ceil(Date.now() / 1000) + 1 };
+  const loadEnd = Date.now() / 1000;
+  const range: TimeRange = { start, end: Math.ceil(loadEnd) + 1 };
   await waitForAllTraces(new TempoClient(tb.stack.endpoints.tempoUrl, 'full'), entries.map((e) => e.trace_id), range, 60_000);
-  return runSeedQueries(tb.stack.endpoints.tempoUrl, tb.stack.endpoints.metricsUrl, range);
+  await waitForPrometheusToCatchUp(new PrometheusClient(tb.stack.endpoints.prometheusUrl), loadEnd, METRICS_EXPORT_LAG_S, 60_000);
+  return runSeedQueries(tb.stack.endpoints.tempoUrl, tb.stack.endpoints.metricsUrl, tb.stack.endpoints.prometheusUrl, { ...range, end: Math.ceil(Date.now() / 1000) });
 }

@@ -16,6 +16,8 @@ import { median } from '../stats.ts';
 import { attrsToRecord, spansOf, TempoClient, type OtlpTrace, type TimeRange } from '../tempo/client.ts';
 import { keptSet, matchedBy, waitForAllTraces, waitForSampling, wholeTraces } from '../verdict/collect.ts';
 import { faultVerdict, judge, judgeWhole, keptUnfaulted, PASS_RECALL, type FaultVerdict } from '../verdict/compute.ts';
+import { METRICS_EXPORT_LAG_S, PrometheusClient, waitForPrometheusToCatchUp } from '../prometheus/client.ts';
+import { whatTheDashboardSaid } from '../verdict/dashboard.ts';
 import { explainMissed } from '../verdict/missing-signal.ts';
 import { queueDistribution, queueSample } from '../verdict/queue-ratio.ts';
 import type { ScenarioSpec } from './config.ts';
@@ -110,6 +112,15 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
     const runIds = new Set(entries.map((e) => e.trace_id));
     const keptShare = (s: Set<string>) => [...s].filter((id) => runIds.has(id)).length / entries.length;
 
+    // The phases as k6 ran them: its warm-up starts with the first request of the ledger.
+    const warmupStart = Math.min(...entries.map((e) => e.ts)) / 1000;
+    const phases = {
+      warmup_start: Math.floor(warmupStart), fault_start: Math.round(warmupStart + spec.warmup_s),
+      fault_end: Math.round(warmupStart + spec.warmup_s + spec.fault_s), read_at: Math.ceil(Date.now() / 1000),
+    };
+    const prom = new PrometheusClient(stack.endpoints.prometheusUrl);
+    await waitForPrometheusToCatchUp(prom, phases.fault_end, METRICS_EXPORT_LAG_S, TRACE_WAIT_MS);
+    const dashboard = await whatTheDashboardSaid(stack.endpoints.prometheusUrl, { ...phases, read_at: Math.ceil(Date.now() / 1000) });
     const wf = await waterfallFor(full, spec, faulted);
     const { stages, device } = await stageBreakdown(full, entries);
     const sumOver = <K extends 'faulted' | 'true_positives' | 'matched'>(k: K) => perFault.reduce((a, v) => a + v[k], 0);
@@ -146,6 +157,7 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
       },
       timings,
       sampling_cross_check: crossCheck,
+      dashboard,
       fault_counters: counters.faults.filter((f) => f.enabled || Object.values(f.counters).some((n) => n > 0)).map((f) => ({ name: f.name, counters: f.counters })),
     };
     return verdict;

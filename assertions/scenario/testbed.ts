@@ -76,7 +76,7 @@ export async function startTestbed(opts: TestbedOptions): Promise<RunningTestbed
   };
   try {
     const provider = stackProvider(opts.providerEnv);
-    log(`starting Tempo and the Collector as ${provider.kind === 'local' ? 'local processes' : 'containers'} (run folder ${path.relative(REPO_ROOT, opts.stackConfig.runDir)})`);
+    log(`starting Tempo, the Collector and Prometheus as ${provider.kind === 'local' ? 'local processes' : 'containers'} (run folder ${path.relative(REPO_ROOT, opts.stackConfig.runDir)})`);
     stack = await provider.start(opts.stackConfig);
     mark('stack_ready_ms');
     const token = randomBytes(18).toString('hex');

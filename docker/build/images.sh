@@ -3,7 +3,7 @@
 # itself; nothing is pulled. Each image is built from a small staging folder holding
 # only what its Containerfile copies (never the repository, .tools or node_modules).
 # An image is rebuilt only when its inputs changed: the input digest is a label.
-#   usage: docker/build/images.sh [tempo|otelcol|k6|base|pipeline]...   (default: all)
+#   usage: docker/build/images.sh [tempo|otelcol|prometheus|k6|base|pipeline]...   (default: all)
 #   CONTAINER_ENGINE=podman|docker picks the engine (default: podman when installed).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -56,6 +56,13 @@ image_otelcol() {
   build "localhost/harness-otelcol:$OTELCOL_VERSION" "$d" "$root/docker/otelcol/Containerfile"
 }
 
+image_prometheus() {
+  local d="$stage_root/prometheus" bin="$tools/prometheus-$PROMETHEUS_VERSION/prometheus"
+  need "$bin" "make tools"; mkdir -p "$d"
+  cp "$bin" "$root/docker/prometheus/rules.yml" "$d/"
+  build "localhost/harness-prometheus:$PROMETHEUS_VERSION" "$d" "$root/docker/prometheus/Containerfile"
+}
+
 image_k6() {
   local d="$stage_root/k6" bin="$tools/k6-$K6_VERSION/k6"
   need "$bin" "make tools"; mkdir -p "$d"
@@ -101,11 +108,11 @@ image_pipeline() {
     --build-arg "BASE=localhost/harness-node-base:$NODE_VERSION"
 }
 
-[[ $# -gt 0 ]] || set -- tempo otelcol k6 base pipeline
+[[ $# -gt 0 ]] || set -- tempo otelcol prometheus k6 base pipeline
 for i in "$@"; do
   case "$i" in
-    tempo) image_tempo ;; otelcol) image_otelcol ;; k6) image_k6 ;;
+    tempo) image_tempo ;; otelcol) image_otelcol ;; prometheus) image_prometheus ;; k6) image_k6 ;;
     base) image_base ;; pipeline) image_base; image_pipeline ;;
-    *) echo "images: unknown image '$i' (known: tempo otelcol k6 base pipeline)" >&2; exit 2 ;;
+    *) echo "images: unknown image '$i' (known: tempo otelcol prometheus k6 base pipeline)" >&2; exit 2 ;;
   esac
 done

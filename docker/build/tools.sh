@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds the Go tools the harness runs (k6, Tempo, the custom Collector) into
+# Builds the Go tools the harness runs (k6, Tempo, the custom Collector, Prometheus) into
 # .tools/<name>-<version>/, each from its Go module. A tool whose binary already
 # exists is reused, so only the first run pays the (long) cold build.
-# usage: docker/build/tools.sh [k6|tempo|otelcol]...
+# usage: docker/build/tools.sh [k6|tempo|otelcol|prometheus]...
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 # shellcheck source=versions.env
@@ -62,10 +62,27 @@ build_otelcol() {
   elapsed otelcol $((SECONDS - t0)) "$dest/otelcol-harness"
 }
 
-[[ $# -gt 0 ]] || set -- tempo otelcol k6
+build_prometheus() {
+  local dest="$tools/prometheus-$PROMETHEUS_VERSION"
+  [[ -x "$dest/prometheus" && -x "$dest/promtool" ]] && { echo "[tools] prometheus $PROMETHEUS_VERSION: reusing $dest"; return; }
+  step "building prometheus and promtool $PROMETHEUS_VERSION"
+  local t0=$SECONDS
+  rm -rf "$dest.tmp"; mkdir -p "$dest.tmp"
+  # remove_all_sd leaves out every cloud service discovery (the harness scrapes static
+  # targets) and their SDKs; without the builtinassets tag there is no web UI:
+  # the HTTP API is all the harness reads.
+  GOBIN="$dest.tmp" go install -trimpath -tags remove_all_sd \
+    -ldflags="-s -w -X github.com/prometheus/common/version.Version=$PROMETHEUS_VERSION" \
+    "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_VERSION" \
+    "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_VERSION"
+  mv "$dest.tmp" "$dest"
+  elapsed prometheus $((SECONDS - t0)) "$dest/prometheus"
+}
+
+[[ $# -gt 0 ]] || set -- tempo otelcol k6 prometheus
 for t in "$@"; do
   case "$t" in
-    k6) build_k6 ;; tempo) build_tempo ;; otelcol) build_otelcol ;;
-    *) echo "tools: unknown tool '$t' (known: k6 tempo otelcol)" >&2; exit 2 ;;
+    k6) build_k6 ;; tempo) build_tempo ;; otelcol) build_otelcol ;; prometheus) build_prometheus ;;
+    *) echo "tools: unknown tool '$t' (known: k6 tempo otelcol prometheus)" >&2; exit 2 ;;
   esac
 done

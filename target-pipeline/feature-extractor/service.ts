@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { Attr, EventAttr, Events, Metrics, Spans, Services } from '../semconv.ts';
 import { jsonErrors } from '../service/run.ts';
 import { HttpError, markSpanError } from '../service/errors.ts';
-import { extractTraceContext } from '../telemetry/http.ts';
+import { extractTraceContext, recordResponseStatus, serverSpanOptions } from '../telemetry/http.ts';
 import { roundMs } from '../telemetry/units.ts';
 import { tracerFor, type BrokenPoints } from '../telemetry/break.ts';
 import type { FeatureCacheApi } from './cache.ts';
@@ -42,7 +42,7 @@ export function featureApp(d: FeatureDeps): express.Express {
       return;
     }
     const ids = [...new Set(parsed.data.ids)];
-    d.tracer.startActiveSpan(Spans.featureExtraction, (span) => {
+    d.tracer.startActiveSpan(Spans.featureExtraction, serverSpanOptions(req, '/features'), (span) => {
       const started = performance.now();
       try {
         span.setAttribute(Attr.featuresRequested, ids.length);
@@ -103,6 +103,7 @@ export function featureApp(d: FeatureDeps): express.Express {
         next(err);
       } finally {
         stageMs.record(performance.now() - started, { stage: 'feature_extraction' });
+        recordResponseStatus(span, res.statusCode);
         span.end();
       }
     });

@@ -5,7 +5,7 @@ import { Attr, Metrics, REQUEST_ID_HEADER, Spans, Services } from '../semconv.ts
 import { jsonErrors } from '../service/run.ts';
 import { HttpError, markSpanError, toError } from '../service/errors.ts';
 import { postJson } from '../service/upstream.ts';
-import { extractTraceContext, setTraceResponse } from '../telemetry/http.ts';
+import { extractTraceContext, recordResponseStatus, serverSpanOptions, setTraceResponse } from '../telemetry/http.ts';
 import { roundMs } from '../telemetry/units.ts';
 import { validatePredict, type PredictRequest, type RequestLimits, type ValidationFailure } from './request.ts';
 
@@ -28,7 +28,7 @@ export function gatewayApp(d: GatewayDeps): express.Express {
 
   app.post('/predict', (req: Request, res: Response) => {
     const t0 = performance.now();
-    d.tracer.startActiveSpan(Spans.pipelineRequest, async (root) => {
+    d.tracer.startActiveSpan(Spans.pipelineRequest, serverSpanOptions(req, '/predict'), async (root) => {
       const requestId = randomUUID();
       root.setAttribute(Attr.requestId, requestId);
       res.setHeader(REQUEST_ID_HEADER, requestId);
@@ -57,6 +57,7 @@ export function gatewayApp(d: GatewayDeps): express.Express {
       } finally {
         const ms = performance.now() - t0;
         root.setAttribute(Attr.pipelineLatencyMs, roundMs(ms));
+        recordResponseStatus(root, status);
         latency.record(ms, { status: String(status) });
         stageMs.record(ms, { stage: 'pipeline' });
         root.end();

@@ -65,6 +65,9 @@ export function inferenceApp(d: InferenceDeps): express.Express {
   const queueWait = d.meter.createHistogram(Metrics.queueWaitMs);
   const forwardPass = d.meter.createHistogram(Metrics.forwardPassMs);
   const tokenizerInits = d.meter.createCounter(Metrics.tokenizerInits);
+  // Exported from the start at 0: a counter series that first appears at 1 hides its first
+  // rebuild from Prometheus's rate() and increase().
+  tokenizerInits.add(0);
 
   const app = express();
   app.use(express.json({ limit: '1mb' }));

@@ -5,7 +5,7 @@ import { Attr, EventAttr, Events, Metrics, Spans, Services } from '../semconv.ts
 import { jsonErrors } from '../service/run.ts';
 import { HttpError, markSpanError } from '../service/errors.ts';
 import { postJson } from '../service/upstream.ts';
-import { extractTraceContext } from '../telemetry/http.ts';
+import { extractTraceContext, recordResponseStatus, serverSpanOptions } from '../telemetry/http.ts';
 import { postProcess } from './retry.ts';
 import type { OutputValidator } from './validate.ts';
 import type { BrokenPoints } from '../telemetry/break.ts';
@@ -44,7 +44,7 @@ export function postProcessorApp(d: PostProcessorDeps): express.Express {
       next(new HttpError(400, `invalid /postprocess body: ${i.path.join('.') || '(root)'}: ${i.message}`, i.path.join('.')));
       return;
     }
-    await d.tracer.startActiveSpan(Spans.postProcessing, async (span) => {
+    await d.tracer.startActiveSpan(Spans.postProcessing, serverSpanOptions(req, '/postprocess'), async (span) => {
       const started = performance.now();
       try {
         const outcome = await postProcess(parsed.data.output, async () => {
@@ -68,6 +68,7 @@ export function postProcessorApp(d: PostProcessorDeps): express.Express {
         next(err);
       } finally {
         stageMs.record(performance.now() - started, { stage: 'post_processing' });
+        recordResponseStatus(span, res.statusCode);
         span.end();
       }
     });

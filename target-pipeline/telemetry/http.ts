@@ -3,9 +3,9 @@
  * extracts the caller's context, the client side injects the current one. Explicit
  * propagation keeps the contract's span set exact (no auto-instrumented HTTP spans).
  */
-import { context, propagation, ROOT_CONTEXT, trace, type Span } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, trace, type Span, type SpanOptions } from '@opentelemetry/api';
 import type { NextFunction, Request, Response } from 'express';
-import { TRACE_RESPONSE_HEADER } from '../semconv.ts';
+import { HttpAttr, TRACE_RESPONSE_HEADER } from '../semconv.ts';
 
 /** Express middleware: runs the rest of the request inside the caller's trace context. */
 export function extractTraceContext(req: Request, _res: Response, next: NextFunction): void {
@@ -39,4 +39,17 @@ export function traceIdFromTraceResponse(value: string | null | undefined): stri
 
 export function currentTraceId(): string | undefined {
   return trace.getSpan(context.active())?.spanContext().traceId;
+}
+
+/**
+ * Options of a service's entry span: kind SERVER, with the HTTP semantic conventions'
+ * method and route (the route as the app declares it, never the raw URL).
+ */
+export function serverSpanOptions(req: Request, route: string): SpanOptions {
+  return { kind: SpanKind.SERVER, attributes: { [HttpAttr.requestMethod]: req.method, [HttpAttr.route]: route } };
+}
+
+/** The status the service answered with, on its entry span (set once the answer or the error handler chose it). */
+export function recordResponseStatus(span: Span, status: number): void {
+  span.setAttribute(HttpAttr.responseStatusCode, status);
 }

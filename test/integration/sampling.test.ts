@@ -4,14 +4,23 @@
  *  - a span that arrives after the decision, with and without a decision cache;
  *  - the early warning: mean validation attempts per corruption step, read from Tempo
  *    and from the exported metrics, against the HTTP error rate;
- *  - the seed's section-7 queries, verbatim.
+ *  - early warning as lead time: Prometheus's alerts over a corruption ramp;
+ *  - the seed's section-7 queries, verbatim (PromQL on Prometheus);
+ *  - every PromQL expression of the dashboard and the alert rules answered with data.
  * (Scale-out, on its own stack, is scale-out.test.ts.)
  */
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSamplingConfig } from '../../assertions/sampling/config.ts';
 import { runDoseResponse } from '../../assertions/sampling/dose-response.ts';
 import { PROBE, runLateSpanExperiment } from '../../assertions/sampling/late-spans.ts';
 import { runSeedQueryPhase } from '../../assertions/sampling/seed-queries.ts';
+import { runRamp } from '../../assertions/sampling/ramp.ts';
+import { rampClaims, rampMarkdown } from '../../assertions/sampling/ramp-report.ts';
+import { PrometheusClient } from '../../assertions/prometheus/client.ts';
+import { answerAll, dashboardExpressions, ruleExpressions } from '../../assertions/prometheus/expressions.ts';
+import { PROMETHEUS_RULES } from '../../stack/prometheus.ts';
+import { REPO_ROOT } from '../../stack/tools.ts';
 import { startTestbed, type RunningTestbed } from '../../assertions/scenario/testbed.ts';
 import { loadScenario } from '../../assertions/scenario/config.ts';
 import { testPipelinePorts } from './helpers/pipeline.ts';
@@ -20,6 +29,7 @@ import { testStackConfig } from './helpers/stack.ts';
 const cfg = loadSamplingConfig({ short: true });
 const base = loadScenario('baseline', { short: true, env: {} });
 const quiet = () => {};
+const DASHBOARD = path.join(REPO_ROOT, 'docker/grafana/dashboards/ml-pipeline.json');
 
 describe('on one testbed', () => {
   let tb: RunningTestbed;
@@ -39,6 +49,16 @@ describe('on one testbed', () => {
     expect(r.outcomes['no-cache'].lost).toEqual([PROBE.lateAfterEviction]);
     expect(r.outcomes.cache.lost).toEqual([]);
     expect(r.outcomes.cache.released_from_cache).toBe(2);
+  });
+
+  // Before the dose-response: the seed's rule averages over 10 minutes, and the calm phase
+  // must not see an earlier test's corruption.
+  it('should time each Prometheus alert from the start of a corruption ramp, after a no-fault phase with no false alarm from the harness\'s rule', async () => {
+    const r = await runRamp(tb, cfg.ramp, quiet);
+    const claims = rampClaims(r);
+    console.log(rampMarkdown(r, claims, true));
+    expect(claims.filter((c) => !c.holds)).toEqual([]);
+    expect(r.alerts.map((a) => a.alert)).toEqual(ruleExpressions(PROMETHEUS_RULES).map((e) => e.where.replace(/^rules\.yml: /, '')));
   });
 
   it('should show mean validation attempts rising with corruption, the same in Tempo and in the metrics, crossing the alert level', async () => {
@@ -61,16 +81,32 @@ describe('on one testbed', () => {
     expect(d.steps[1]!.http_5xx).toBe(0);
   });
 
-  it('should run the seed\'s TraceQL query verbatim, and show that Tempo rejects its PromQL with an equivalent that runs', async () => {
+  it('should run the seed\'s section-7 queries verbatim: TraceQL on Tempo, PromQL on Prometheus (which Tempo rejects), each beside a TraceQL equivalent', async () => {
     const r = await runSeedQueryPhase(tb, { ...cfg.seed_queries, duration_s: 3 }, quiet);
-    for (const q of r) console.log(`seed query (${q.purpose}): accepted by Tempo ${q.accepted_by_tempo} (${q.tempo_answer.slice(0, 80)}); equivalent: ${q.equivalent_answer}`);
-    const [traceql, ...promql] = r;
+    for (const q of r) console.log(`seed query (${q.purpose}): Prometheus ${q.prometheus_answer ?? 'n/a'}; accepted by Tempo ${q.accepted_by_tempo} (${q.tempo_answer.slice(0, 80)}); equivalent: ${q.equivalent_answer}`);
+    const [traceql, dbLookup, revalidation, overview] = r;
     expect(traceql!.accepted_by_tempo).toBe(true);
     expect(traceql!.tempo_answer).toMatch(/^[1-9]\d* traces$/);
-    for (const q of promql) {
-      expect(q.accepted_by_tempo).toBe(false);
-      expect(q.equivalent_answer).not.toMatch(/^rejected/);
+    expect(traceql!.prometheus_answer).toBeUndefined();
+    for (const q of [dbLookup, revalidation, overview]) {
+      expect(q!.accepted_by_tempo).toBe(false);
+      expect(q!.equivalent_answer).not.toMatch(/^rejected/);
     }
-    expect(promql[1]!.series_in_exporter).toEqual({ ml_post_processing_validation_attempts_sum: true, ml_post_processing_validation_attempts_count: true });
+    expect(revalidation!.series_in_exporter).toEqual({ ml_post_processing_validation_attempts_sum: true, ml_post_processing_validation_attempts_count: true });
+    // Cache evictions ran, so the fallback histogram has a p95 per service.
+    expect(dbLookup!.prometheus_answer).toMatch(/^(service_name=ml\.feature_extractor|all): \d/);
+    // The overview reads the span metrics: one p95 per service (the four services, at most five).
+    expect(overview!.prometheus_series).toBe(4);
+    // The revalidation alert's expression answers one series when the mean is over 1.3, none otherwise.
+    expect(revalidation!.prometheus_series).toBeLessThanOrEqual(1);
+  });
+
+  it('should answer every PromQL expression of the dashboard and of the alert rules with a series', async () => {
+    const prom = new PrometheusClient(tb.stack.endpoints.prometheusUrl);
+    expect(await prom.alertRuleNames()).toEqual(ruleExpressions(PROMETHEUS_RULES).map((e) => e.where.replace(/^rules\.yml: /, '')));
+    const answers = await answerAll(prom, [...dashboardExpressions(DASHBOARD), ...ruleExpressions(PROMETHEUS_RULES)]);
+    const empty = answers.filter((a) => a.series === 0 && !a.may_be_empty);
+    expect(empty.map((a) => `${a.where}: ${a.expr}`)).toEqual([]);
+    expect(answers.length).toBeGreaterThanOrEqual(16);
   });
 });

@@ -15,7 +15,7 @@ import { containerConfigEnv, imageTags } from '../../stack/containers.ts';
 import { loadStackConfig } from '../../stack/config.ts';
 import { stackKind, stackProvider } from '../../stack/select.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
-import { Attr, Metrics, Spans } from '../../target-pipeline/semconv.ts';
+import { Attr, Metrics, ResourceAttr, Spans } from '../../target-pipeline/semconv.ts';
 import { lessonCommands, lessons } from '../helpers/workshop.ts';
 
 const DOCKER = path.join(REPO_ROOT, 'docker');
@@ -92,8 +92,9 @@ describe('Grafana provisioning', () => {
   it('should query only metrics the pipeline exports', () => {
     const used = panels.flatMap((p) => p.targets.flatMap((t) => t.expr?.match(/\bml_[a-z_]+/g) ?? []));
     expect(used.length).toBeGreaterThan(5);
-    // Label names (ml_batch_size) come from span attributes recorded on the instruments.
-    const labels = new Set(Object.values(Attr).map((a) => a.replace(/\./g, '_')));
+    // Label names come from span attributes recorded on the instruments (ml_batch_size) and
+    // from resource attributes (ml_pipeline_name, which span metrics carry as a dimension).
+    const labels = new Set([...Object.values(Attr), ...Object.values(ResourceAttr)].map((a) => a.replace(/\./g, '_')));
     for (const m of used) expect(PROM_METRICS.has(m.replace(/_(bucket|sum|count|total)$/, '')) || labels.has(m), m).toBe(true);
   });
 

@@ -2,14 +2,14 @@
 import type { Server } from 'node:http';
 import express from 'express';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { FeatureCache } from '../../target-pipeline/feature-extractor/cache.ts';
 import { featureApp } from '../../target-pipeline/feature-extractor/service.ts';
 import type { FeatureSource } from '../../target-pipeline/feature-extractor/store.ts';
 import { GENERATED_LABELS } from '../../target-pipeline/model/spec.ts';
 import { postProcessorApp } from '../../target-pipeline/post-processor/service.ts';
 import { createOutputValidator } from '../../target-pipeline/post-processor/validate.ts';
-import { Attr, EventAttr, Events, Spans } from '../../target-pipeline/semconv.ts';
+import { Attr, EventAttr, Events, HttpAttr, Spans } from '../../target-pipeline/semconv.ts';
 import { exporter, listen, only, parentName, postJson, tracing } from './helpers/tracing.ts';
 
 const { tracer, meter } = tracing();
@@ -44,6 +44,8 @@ describe('ml.feature_extraction', () => {
     expect(ev?.attributes).toMatchObject({ [EventAttr.count]: 1, [EventAttr.sampleIds]: '["ghost-000001"]' });
     expect(parentName(only(Spans.cacheLookup))).toBe(Spans.featureExtraction);
     expect(parentName(only(Spans.dbFallback))).toBe(Spans.featureExtraction);
+    expect(fe.kind).toBe(SpanKind.SERVER);
+    expect(fe.attributes).toMatchObject({ [HttpAttr.requestMethod]: 'POST', [HttpAttr.route]: '/features', [HttpAttr.responseStatusCode]: 200 });
   });
 
   it('should have no db_fallback span when every entity is cached', async () => {
@@ -107,5 +109,8 @@ describe('ml.post_processing', () => {
     expect(s.status.code).toBe(SpanStatusCode.ERROR);
     expect(s.attributes).toMatchObject({ [Attr.validationAttempts]: 3, [Attr.outputValid]: false });
     expect(s.events.filter((e) => e.name === Events.validationFailed)).toHaveLength(3);
+    expect(s.kind).toBe(SpanKind.SERVER);
+    // Set after the error handler chose the status: the span says what the caller got.
+    expect(s.attributes).toMatchObject({ [HttpAttr.route]: '/postprocess', [HttpAttr.responseStatusCode]: 502 });
   });
 });

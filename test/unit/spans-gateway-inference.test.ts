@@ -2,7 +2,7 @@
 import type { Server } from 'node:http';
 import express from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { gatewayApp } from '../../target-pipeline/gateway/service.ts';
 import { InferencePool } from '../../target-pipeline/inference/engine/pool.ts';
 import { BatchRunner } from '../../target-pipeline/inference/runner.ts';
@@ -11,7 +11,7 @@ import { inferenceApp } from '../../target-pipeline/inference/service.ts';
 import { TokenizerHolder } from '../../target-pipeline/inference/tokenizer-holder.ts';
 import { ensureAssets, type ModelAssets } from '../../target-pipeline/model/assets.ts';
 import { serializeOutput } from '../../target-pipeline/model/decode.ts';
-import { Attr, Events, HIGH_QUEUE_WAIT_MS, REQUEST_ID_HEADER, Spans } from '../../target-pipeline/semconv.ts';
+import { Attr, Events, HIGH_QUEUE_WAIT_MS, HttpAttr, REQUEST_ID_HEADER, Spans } from '../../target-pipeline/semconv.ts';
 import { exporter, listen, only, parentName, postJson, spans, tracing } from './helpers/tracing.ts';
 
 const { tracer, meter } = tracing();
@@ -47,6 +47,8 @@ describe('ml.api_gateway', () => {
     expect(parentName(only(Spans.inputValidation))).toBe(Spans.pipelineRequest);
     expect(r.headers.get(REQUEST_ID_HEADER)).toBe(root.attributes[Attr.requestId]);
     expect(r.json.request_id).toBe(root.attributes[Attr.requestId]);
+    expect(root.kind).toBe(SpanKind.SERVER);
+    expect(root.attributes).toMatchObject({ [HttpAttr.requestMethod]: 'POST', [HttpAttr.route]: '/predict', [HttpAttr.responseStatusCode]: 200 });
   });
 
   it('should mark the validation span and the root ERROR with the reason when the input is bad', async () => {
@@ -67,6 +69,7 @@ describe('ml.api_gateway', () => {
       const root = only(Spans.pipelineRequest);
       expect(root.status.code).toBe(SpanStatusCode.ERROR);
       expect(root.attributes[Attr.pipelineSuccess]).toBe(false);
+      expect(root.attributes[HttpAttr.responseStatusCode], reason).toBe(status);
       expect(root.events.some((e) => e.name === 'exception')).toBe(true);
     }
   });
