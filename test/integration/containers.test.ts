@@ -18,6 +18,8 @@ import { isPortFree } from '../../stack/ports.ts';
 import type { ManagedProcess } from '../../stack/process.ts';
 import { endpointsFor } from '../../stack/provider.ts';
 import { stackProvider } from '../../stack/select.ts';
+import { ruleExpressions } from '../../assertions/prometheus/expressions.ts';
+import { PROMETHEUS_RULES } from '../../stack/prometheus.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 import { waitFor } from '../../stack/wait.ts';
 import { traceIdFromTraceResponse } from '../../target-pipeline/telemetry/http.ts';
@@ -77,7 +79,8 @@ describe.skipIf(problem !== undefined)('containers provider', () => {
 
   it(named('should remove every container and free every port when stopped'), async () => {
     const ids = stack.ids();
-    expect(ids).toHaveLength(2);
+    // Tempo, the Collector and Prometheus.
+    expect(ids).toHaveLength(3);
     await service?.stop();
     await stack.stop();
     expect(cli(['ps', '-aq', '--filter', `label=harness.run=${stack.config.runDir}`]).trim()).toBe('');
@@ -104,5 +107,7 @@ describe.skipIf(problem !== undefined)('a scenario on the containers provider', 
     expect(verdict.failures, terminalTable(verdict)).toEqual([]);
     expect(verdict.pass).toBe(true);
     expect(verdict.faulted).toBeGreaterThanOrEqual(spec.min_faulted);
+    // The Prometheus container scraped the Collector and evaluated the committed rules.
+    expect(verdict.dashboard?.rules).toEqual(ruleExpressions(PROMETHEUS_RULES).map((e) => e.where.replace(/^rules\.yml: /, '')));
   });
 });
