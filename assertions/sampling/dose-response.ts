@@ -6,12 +6,17 @@
  *  - the pipeline's exported histogram, as the seed's alert computes it
  *    (rate of _sum over rate of _count), from two scrapes of the Collector's
  *    Prometheus exporter around the step;
+ *  - the same histogram as Prometheus stored it (its cumulative _sum and _count at the
+ *    step's end against the step's start), and the seed's alert expression as Prometheus
+ *    evaluated it at the step's end (over its own 10-minute window, as a dashboard would);
  * beside the HTTP error rate the ledger records. Each step is one k6 run, with a pause
  * between steps, so each reading covers exactly that step's requests.
  */
 import type { LedgerEntry } from '../../faults/ledger.ts';
 import { waitFor } from '../../stack/wait.ts';
 import { Attr, Metrics } from '../../target-pipeline/semconv.ts';
+import { METRICS_EXPORT_LAG_S, PrometheusClient, waitForPrometheusToCatchUp } from '../prometheus/client.ts';
+import { comparedQuantity } from '../prometheus/expressions.ts';
 import { HarnessError } from '../scenario/errors.ts';
 import { sumSeries, TempoClient, type TimeRange } from '../tempo/client.ts';
 import { waitForAllTraces } from '../verdict/collect.ts';
@@ -41,6 +46,10 @@ export interface DoseStep {
   /** Mean attempts from the exported histogram (delta sum / delta count), and its count. */
   mean_metrics: number;
   count_metrics: number;
+  /** Mean attempts from Prometheus's stored _sum and _count (step end minus step start). */
+  mean_prometheus: number;
+  /** The seed's alert quantity (mean over the last 10 minutes) as Prometheus evaluated it at the step's end. */
+  seed_alert_value: number | null;
   /** Outputs the fault really corrupted in this step (its own counter: ground truth). */
   outputs_corrupted: number;
 }
@@ -55,11 +64,23 @@ export interface DoseResponse {
     metrics_alert: number | null;
     tempo_early: number | null;
     metrics_early: number | null;
+    /** The seed's alert expression, as Prometheus evaluated it at a step's end, over the alert level. */
+    prometheus_seed_alert: number | null;
     http_errors: number | null;
   };
   monotonic: { tempo: boolean; metrics: boolean };
 }
 
+
+/** The cumulative _sum and _count as Prometheus holds them now, and the seed's alert quantity. */
+async function attemptsFromPrometheus(prom: PrometheusClient): Promise<{ sum: number; count: number; seed: number | null }> {
+  const one = async (q: string) => {
+    const r = await prom.query(q);
+    const v = Number(r[0]?.value[1]);
+    return r.length && Number.isFinite(v) ? v : null;
+  };
+  return { sum: (await one(`sum(${ATTEMPTS_SUM})`)) ?? 0, count: (await one(`sum(${ATTEMPTS_COUNT})`)) ?? 0, seed: await one(comparedQuantity(SEED_ALERT_QUERY)) };
+}
 
 async function attemptsFromExporter(url: string): Promise<{ sum: number; count: number }> {
   const s = await scrape(url);
@@ -77,6 +98,9 @@ export async function runDoseResponse(tb: Testbed, cfg: DoseResponseConfig, log:
     return a.count >= primed ? a : undefined;
   }, { what: 'the priming requests\' observations in the Collector\'s Prometheus exporter', timeoutMs: WAIT_MS });
   let lastActivity = Date.now();
+  const prom = new PrometheusClient(tb.stack.endpoints.prometheusUrl);
+  await waitForPrometheusToCatchUp(prom, lastActivity / 1000, METRICS_EXPORT_LAG_S, WAIT_MS);
+  let promBefore = await attemptsFromPrometheus(prom);
   const corruptedSoFar = async () => (await tb.admin.status()).faults.find((f) => f.name === 'output-corruption')?.counters.outputs_corrupted ?? 0;
   for (const [i, rate] of cfg.corruption_rates.entries()) {
     await tb.admin.reset();
@@ -108,6 +132,8 @@ export async function runDoseResponse(tb: Testbed, cfg: DoseResponseConfig, log:
       if (count !== reached) throw new Error(`TraceQL metrics count ${count} spans for the step's ${reached} requests`);
       return { sum, count };
     }, { what: `step ${i + 1}'s post-processing spans in Tempo's TraceQL metrics`, timeoutMs: WAIT_MS });
+    await waitForPrometheusToCatchUp(prom, lastActivity / 1000, METRICS_EXPORT_LAG_S, WAIT_MS);
+    const promAfter = await attemptsFromPrometheus(prom);
     const http5xx = entries.filter((e) => e.status >= 500).length;
     steps.push({
       corruption_rate: rate,
@@ -118,9 +144,12 @@ export async function runDoseResponse(tb: Testbed, cfg: DoseResponseConfig, log:
       spans_tempo: tempo.count,
       mean_metrics: (after.sum - before.sum) / (after.count - before.count),
       count_metrics: after.count - before.count,
+      mean_prometheus: (promAfter.sum - promBefore.sum) / (promAfter.count - promBefore.count),
+      seed_alert_value: promAfter.seed,
       outputs_corrupted: corrupted,
     });
     before = after;
+    promBefore = promAfter;
   }
   await tb.admin.reset();
   const first = (pred: (s: DoseStep) => boolean) => steps.find(pred)?.corruption_rate ?? null;
@@ -134,6 +163,7 @@ export async function runDoseResponse(tb: Testbed, cfg: DoseResponseConfig, log:
       metrics_alert: first((s) => s.mean_metrics > cfg.alert_level),
       tempo_early: first((s) => s.mean_tempo > cfg.early_level),
       metrics_early: first((s) => s.mean_metrics > cfg.early_level),
+      prometheus_seed_alert: first((s) => s.seed_alert_value !== null && s.seed_alert_value > cfg.alert_level),
       http_errors: first((s) => s.http_5xx > 0),
     },
     monotonic: { tempo: rising('mean_tempo'), metrics: rising('mean_metrics') },

@@ -97,11 +97,11 @@ export function judgeClaims(r: Omit<SamplingReport, 'claims'>): Claim[] {
   }
   if (r.dose_response) {
     const d = r.dose_response;
-    const agree = d.steps.every((s) => Math.abs(s.mean_tempo - s.mean_metrics) < 1e-9);
+    const agree = d.steps.every((s) => Math.abs(s.mean_tempo - s.mean_metrics) < 1e-9 && Math.abs(s.mean_prometheus - s.mean_metrics) < 1e-9);
     out.push({ claim: 'mean validation attempts rises monotonically with corruption, in Tempo and in the metrics', holds: d.monotonic.tempo && d.monotonic.metrics,
       detail: d.steps.map((s) => `${pct(s.corruption_rate)}: ${s.mean_tempo.toFixed(3)}`).join(', ') });
-    out.push({ claim: 'Tempo\'s TraceQL metrics and the exported histogram give the same mean per step', holds: agree,
-      detail: agree ? 'equal at every step' : d.steps.map((s) => `${s.mean_tempo.toFixed(4)} vs ${s.mean_metrics.toFixed(4)}`).join(', ') });
+    out.push({ claim: 'Tempo\'s TraceQL metrics, the exported histogram and Prometheus give the same mean per step', holds: agree,
+      detail: agree ? 'equal at every step' : d.steps.map((s) => `${s.mean_tempo.toFixed(4)} vs ${s.mean_metrics.toFixed(4)} vs ${s.mean_prometheus.toFixed(4)}`).join(', ') });
     const fc = d.first_crossing;
     out.push({ claim: `both signals cross the seed's ${d.alert_level} alert level`, holds: fc.tempo_alert !== null && fc.tempo_alert === fc.metrics_alert,
       detail: `Tempo at ${pct(fc.tempo_alert)}, metrics at ${pct(fc.metrics_alert)} corruption; first HTTP 5xx at ${pct(fc.http_errors)}` });
@@ -129,9 +129,10 @@ export function renderMarkdown(r: SamplingReport): string {
   if (r.dose_response) {
     const d = r.dose_response;
     parts.push(`## Early warning: silent revalidation, dose-response (alert level ${d.alert_level}, early level ${d.early_level})`, '',
-      table(['corruption', 'requests', 'outputs corrupted', 'mean attempts (TraceQL metrics)', 'mean attempts (exported sum/count)', 'HTTP 5xx'],
-        d.steps.map((s) => [pct(s.corruption_rate), s.requests, s.outputs_corrupted, s.mean_tempo.toFixed(3), s.mean_metrics.toFixed(3), `${s.http_5xx} (${pct(s.http_error_rate)})`])), '',
-      `First crossing of ${d.alert_level}: TraceQL metrics at ${pct(d.first_crossing.tempo_alert)}, exported metrics at ${pct(d.first_crossing.metrics_alert)} corruption. ` +
+      table(['corruption', 'requests', 'outputs corrupted', 'mean attempts (TraceQL metrics)', 'mean attempts (exported sum/count)', 'mean attempts (Prometheus)', 'seed\'s alert expression at the step\'s end (10 min window)', 'HTTP 5xx'],
+        d.steps.map((s) => [pct(s.corruption_rate), s.requests, s.outputs_corrupted, s.mean_tempo.toFixed(3), s.mean_metrics.toFixed(3), s.mean_prometheus.toFixed(3), s.seed_alert_value?.toFixed(3) ?? 'no value', `${s.http_5xx} (${pct(s.http_error_rate)})`])), '',
+      `First crossing of ${d.alert_level}: TraceQL metrics at ${pct(d.first_crossing.tempo_alert)}, exported metrics at ${pct(d.first_crossing.metrics_alert)} corruption; ` +
+      `the seed's alert expression as Prometheus evaluated it (its 10-minute window spans the earlier steps) at ${pct(d.first_crossing.prometheus_seed_alert)}. ` +
       `Of ${d.early_level}: ${pct(d.first_crossing.tempo_early)} and ${pct(d.first_crossing.metrics_early)}. First HTTP 5xx: ${pct(d.first_crossing.http_errors)}.`, '');
   }
   if (r.seed_queries.length) {

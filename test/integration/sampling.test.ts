@@ -61,7 +61,7 @@ describe('on one testbed', () => {
     expect(r.alerts.map((a) => a.alert)).toEqual(ruleExpressions(PROMETHEUS_RULES).map((e) => e.where.replace(/^rules\.yml: /, '')));
   });
 
-  it('should show mean validation attempts rising with corruption, the same in Tempo and in the metrics, crossing the alert level', async () => {
+  it('should show mean validation attempts rising with corruption, the same in Tempo, in the exporter and in Prometheus, crossing the alert level', async () => {
     const d = await runDoseResponse(tb, cfg.dose_response, quiet);
     console.log(`dose-response: ${d.steps.map((s) => `${s.corruption_rate * 100}% -> ${s.mean_tempo.toFixed(3)} (metrics ${s.mean_metrics.toFixed(3)}, ${s.http_5xx}/${s.requests} 5xx)`).join('; ')}; first crossing of ${d.alert_level} at ${d.first_crossing.tempo_alert}, first 5xx at ${d.first_crossing.http_errors}`);
     const [first, ...rest] = d.steps;
@@ -71,6 +71,8 @@ describe('on one testbed', () => {
       expect(s.spans_tempo).toBe(s.requests);
       expect(s.count_metrics).toBe(s.requests);
       expect(s.mean_metrics).toBeCloseTo(s.mean_tempo, 9);
+      // Prometheus stored the same observations: its step deltas give the same mean.
+      expect(s.mean_prometheus).toBeCloseTo(s.mean_metrics, 9);
     }
     expect(d.monotonic).toEqual({ tempo: true, metrics: true });
     expect(rest.every((s) => s.outputs_corrupted > 0)).toBe(true);

@@ -4,6 +4,7 @@
  * series, the seed queries' answers as lines, and the PromQL the dashboard and rules ship.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,10 @@ import { describeVector } from '../../assertions/sampling/seed-queries.ts';
 import { loadSamplingConfig } from '../../assertions/sampling/config.ts';
 import { rampAlerts } from '../../assertions/sampling/ramp.ts';
 import { rampClaims, rampMarkdown } from '../../assertions/sampling/ramp-report.ts';
-import { alertsFrom, dashboardLines, phaseOf, type RunPhases } from '../../assertions/verdict/dashboard.ts';
+import { alertsFrom, dashboardLines, phaseOf, whatTheDashboardSaid, type RunPhases } from '../../assertions/verdict/dashboard.ts';
+import { PrometheusClient, PrometheusError } from '../../assertions/prometheus/client.ts';
+import { HarnessError } from '../../assertions/scenario/errors.ts';
+import { freePort } from '../../stack/ports.ts';
 import { configEnv, loadStackConfig } from '../../stack/config.ts';
 import { PROMETHEUS_DIR, PROMETHEUS_RULES, PROMETHEUS_TEMPLATE, preparePrometheusConfig, PrometheusConfigError, renderTemplate } from '../../stack/prometheus.ts';
 
@@ -160,5 +164,28 @@ describe('the PromQL the project ships', () => {
     const rules = ruleExpressions(PROMETHEUS_RULES);
     expect(rules.map((r) => r.where)).toEqual(['rules.yml: RevalidationRising', 'rules.yml: RevalidationEarly', 'rules.yml: HTTP5xxRatioHigh', 'rules.yml: PipelineP99OverBudget', 'rules.yml: StageP95High']);
     for (const r of rules) expect(r.expr, r.where).not.toMatch(/[<>]=?\s*[\d.]+\s*$/);
+  });
+});
+
+describe('an unreachable or refusing Prometheus', () => {
+  it('should be a harness failure naming the URL, never an empty answer', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const err = await whatTheDashboardSaid(url, { warmup_start: 1, fault_start: 2, fault_end: 3, read_at: 4 }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(PrometheusError);
+    expect(err).toBeInstanceOf(HarnessError);
+    expect((err as Error).message).toContain(`Prometheus is not reachable at ${url}`);
+  });
+
+  it('should quote the query Prometheus rejected, with its error', async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'error', errorType: 'bad_data', error: 'invalid parameter "query": 1:5: parse error' }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const err = await new PrometheusClient(url).query('sum(rate(x[5m])').catch((e: Error) => e);
+    server.close();
+    expect((err as Error).message).toBe(`Prometheus /api/v1/query at ${url} answered 400 for "sum(rate(x[5m])": bad_data invalid parameter "query": 1:5: parse error`);
   });
 });

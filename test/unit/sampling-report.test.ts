@@ -13,8 +13,8 @@ const row = (pattern: string, faulted: number, seed: number | null, harness: num
 
 const dose = (means: number[], errors: number[]): DoseResponse => ({
   alert_level: 1.3, early_level: 1.02,
-  steps: means.map((m, i) => ({ corruption_rate: [0, 0.05, 0.1, 0.2, 0.3][i]!, requests: 240, http_5xx: errors[i]!, http_error_rate: errors[i]! / 240, mean_tempo: m, spans_tempo: 240, mean_metrics: m, count_metrics: 240, outputs_corrupted: 0 })),
-  first_crossing: { tempo_alert: 0.3, metrics_alert: 0.3, tempo_early: 0.05, metrics_early: 0.05, http_errors: 0.2 },
+  steps: means.map((m, i) => ({ corruption_rate: [0, 0.05, 0.1, 0.2, 0.3][i]!, requests: 240, http_5xx: errors[i]!, http_error_rate: errors[i]! / 240, mean_tempo: m, spans_tempo: 240, mean_metrics: m, count_metrics: 240, mean_prometheus: m, seed_alert_value: m, outputs_corrupted: 0 })),
+  first_crossing: { tempo_alert: 0.3, metrics_alert: 0.3, tempo_early: 0.05, metrics_early: 0.05, prometheus_seed_alert: 0.3, http_errors: 0.2 },
   monotonic: { tempo: true, metrics: true },
 });
 
@@ -54,6 +54,10 @@ describe('judgeClaims', () => {
     const claims = judgeClaims(report({ dose_response: d }));
     expect(claims.find((c) => c.claim.startsWith('mean validation attempts rises'))?.holds).toBe(false);
     expect(claims.find((c) => c.claim.includes('same mean'))?.holds).toBe(false);
+    // Prometheus alone disagreeing fails it too.
+    const p = dose([1, 1.05, 1.1, 1.22, 1.36], [0, 0, 0, 0, 0]);
+    p.steps[3]!.mean_prometheus = 1.2;
+    expect(judgeClaims(report({ dose_response: p })).find((c) => c.claim.includes('same mean'))?.detail).toContain('vs 1.2000');
   });
 
   it('should report a part that did not run as a failed claim', () => {
@@ -66,7 +70,7 @@ describe('renderMarkdown', () => {
     const partial = report({ dose_response: dose([1, 1.05, 1.1, 1.22, 1.36], [0, 0, 0, 1, 3]) });
     const md = renderMarkdown({ ...partial, claims: judgeClaims(partial) });
     expect(md).toContain('| cold-start | pass | 300 | 240 | 3.0% | 100.0% |');
-    expect(md).toContain('| 30.0% | 240 | 0 | 1.360 | 1.360 | 3 (1.3%) |');
+    expect(md).toContain('| 30.0% | 240 | 0 | 1.360 | 1.360 | 1.360 | 1.360 | 3 (1.3%) |');
     expect(md).toContain('First crossing of 1.3: TraceQL metrics at 30.0%');
   });
 });
