@@ -2,15 +2,13 @@ import { defineConfig } from 'vitest/config';
 import LongestFirst from './test/integration/sequencer.ts';
 
 // Unit tests need no backend. Integration tests start real processes (Tempo, the
-// Collector, the pipeline). They can run two files at a time, each on its own ports
-// (test/integration/helpers/stack.ts shifts them by VITEST_POOL_ID): 486 s for the
-// integration files instead of 908 s, serving the pretrained model. But on this 2-core
-// machine the second file's CPU load stretches forward passes about ninefold, and checks
-// that compare latencies or queue waits within a run fail now and then (with the generated
-// model, the gpu-queue query missed or wrongly matched one trace in a hundred; with the
-// pretrained one, a reset's latency came back 20% over its baseline): a flaky CI. So one
-// at a time; HARNESS_TEST_WORKERS=2 runs two.
-export const INTEGRATION_WORKERS = Number(process.env.HARNESS_TEST_WORKERS ?? 1);
+// Collector, Prometheus, the pipeline), two files at a time, each on its own ports
+// (test/integration/helpers/stack.ts shifts them by VITEST_POOL_ID): 340 s for the
+// integration files instead of 614 s one at a time (2026-12-02). The second file's CPU
+// load stretches forward passes; the checks that compare latencies within a run wait on
+// signals for a fault's aftermath (a reset's competing batch in flight) instead of a fixed
+// number of requests. HARNESS_TEST_WORKERS=1 runs them one at a time.
+export const INTEGRATION_WORKERS = Number(process.env.HARNESS_TEST_WORKERS ?? 2);
 
 export default defineConfig({
   test: {

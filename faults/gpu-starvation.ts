@@ -122,7 +122,9 @@ function createRuntime(t: GpuStarvationTarget, record: FiredRecorder): FaultRunt
       t.semaphore.setPermits(t.semaphore.configured);
       c.slots_withheld = 0;
     },
-    counters: () => ({ ...c }),
+    // competing_in_flight is a level, not a count: a reset leaves at most one batch per job
+    // finishing, and a caller that needs the device quiet again waits for it to reach 0.
+    counters: () => ({ ...c, competing_in_flight: competingRunning }),
     // A batch serves several requests: each row carries its request's context, so a
     // batch that queued is recorded for every request in it.
     wrap: (w) => ({

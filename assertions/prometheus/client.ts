@@ -130,4 +130,17 @@ export async function waitForPrometheusToCatchUp(prom: PrometheusClient, t: numb
   }
 }
 
+/** Waits until an instant query answers exactly `want` (one series): a count Prometheus must reach. */
+export async function waitForPrometheusValue(prom: PrometheusClient, expr: string, want: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seen: string = 'no series';
+  for (;;) {
+    const r = await prom.query(expr);
+    if (r.length === 1 && Number(r[0]!.value[1]) === want) return;
+    seen = r.length ? r.map((x) => x.value[1]).join(', ') : 'no series';
+    if (Date.now() > deadline) throw new PrometheusError(`Prometheus at ${prom.baseUrl}: ${expr} did not reach ${want} within ${timeoutMs} ms (last: ${seen})`);
+    await new Promise((res) => setTimeout(res, POLL_MS));
+  }
+}
+
 const POLL_MS = 250;

@@ -15,7 +15,7 @@
 import type { LedgerEntry } from '../../faults/ledger.ts';
 import { waitFor } from '../../stack/wait.ts';
 import { Attr, Metrics } from '../../target-pipeline/semconv.ts';
-import { METRICS_EXPORT_LAG_S, PrometheusClient, waitForPrometheusToCatchUp } from '../prometheus/client.ts';
+import { PrometheusClient, waitForPrometheusValue } from '../prometheus/client.ts';
 import { comparedQuantity } from '../prometheus/expressions.ts';
 import { HarnessError } from '../scenario/errors.ts';
 import { sumSeries, TempoClient, type TimeRange } from '../tempo/client.ts';
@@ -99,7 +99,8 @@ export async function runDoseResponse(tb: Testbed, cfg: DoseResponseConfig, log:
   }, { what: 'the priming requests\' observations in the Collector\'s Prometheus exporter', timeoutMs: WAIT_MS });
   let lastActivity = Date.now();
   const prom = new PrometheusClient(tb.stack.endpoints.prometheusUrl);
-  await waitForPrometheusToCatchUp(prom, lastActivity / 1000, METRICS_EXPORT_LAG_S, WAIT_MS);
+  // Prometheus scraped the same exporter: it has everything once its count is the exporter's.
+  await waitForPrometheusValue(prom, `sum(${ATTEMPTS_COUNT})`, before.count, WAIT_MS);
   let promBefore = await attemptsFromPrometheus(prom);
   const corruptedSoFar = async () => (await tb.admin.status()).faults.find((f) => f.name === 'output-corruption')?.counters.outputs_corrupted ?? 0;
   for (const [i, rate] of cfg.corruption_rates.entries()) {
@@ -132,7 +133,7 @@ export async function runDoseResponse(tb: Testbed, cfg: DoseResponseConfig, log:
       if (count !== reached) throw new Error(`TraceQL metrics count ${count} spans for the step's ${reached} requests`);
       return { sum, count };
     }, { what: `step ${i + 1}'s post-processing spans in Tempo's TraceQL metrics`, timeoutMs: WAIT_MS });
-    await waitForPrometheusToCatchUp(prom, lastActivity / 1000, METRICS_EXPORT_LAG_S, WAIT_MS);
+    await waitForPrometheusValue(prom, `sum(${ATTEMPTS_COUNT})`, after.count, WAIT_MS);
     const promAfter = await attemptsFromPrometheus(prom);
     const http5xx = entries.filter((e) => e.status >= 500).length;
     steps.push({

@@ -186,6 +186,15 @@ describe('admin API through the running pipeline', () => {
   });
 });
 
+/** Competing batches of gpu-starvation still running (its counters' competing_in_flight). */
+async function inFlight(): Promise<number> {
+  const r = await admin(rig.pipeline, 'GET', '/faults');
+  const f = (r.json.faults as { name: string; counters: Record<string, number> }[]).find((x) => x.name === 'gpu-starvation');
+  const v = f?.counters.competing_in_flight;
+  if (v === undefined) throw new Error('gpu-starvation reports no competing_in_flight');
+  return v;
+}
+
 describe('reset', () => {
   it('should bring latency back within 5% of the baseline median after DELETE /faults', async () => {
     // Fine-grained alternation (a few requests before, the faults on, DELETE, a few
@@ -202,8 +211,10 @@ describe('reset', () => {
       await admin(rig.pipeline, 'PUT', '/faults/tokenizer-reload', { every_n: 1 });
       during.push(...(await send(2)).map((e) => e.latency_ms));
       expect((await admin(rig.pipeline, 'DELETE', '/faults')).status).toBe(200);
-      // A competing batch still finishing and the garbage of rebuilt tokenizers are the
-      // faults' aftermath, not their lasting effect: a couple of requests let them pass.
+      // A competing batch still finishing is the fault's aftermath, not its lasting effect:
+      // wait until none is in flight (the fault's own gauge), then let a couple of requests
+      // carry the garbage of the rebuilt tokenizers away.
+      await waitFor(async () => ((await inFlight()) === 0 ? true : undefined), { what: 'no competing batch in flight after DELETE /faults', timeoutMs: 30_000 });
       await send(SETTLE_REQUESTS);
       after.push(...(await send(ROUND_SAMPLE)).map((e) => e.latency_ms));
     }

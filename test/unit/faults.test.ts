@@ -134,9 +134,12 @@ describe('gpu-starvation', () => {
     f.enable({ slots: 1, competing_jobs: 1, competing_batch_size: 2, competing_seq_len: 8 });
     await new Promise((r) => setImmediate(r)); // the competing job takes the slot
     f.reset();
+    // The batch left running shows in the gauge until it ends.
+    expect(f.status().counters.competing_in_flight).toBe(1);
     const [r] = await components.runner.run([row()]);
     expect(r!.queued).toBe(true);
     expect(rec.calls).toHaveLength(1);
+    expect(f.status().counters.competing_in_flight).toBe(0);
   });
 
   it('should reject knobs that take nothing away or exceed the configured slots', () => {
