@@ -73,6 +73,13 @@ export class PrometheusClient {
     return data.result as PromSample[];
   }
 
+  /** The value of an instant query that answers one series, or undefined when it answers none (or no number). */
+  async value(expr: string, time?: number): Promise<number | undefined> {
+    const r = await this.query(expr, time);
+    const v = Number(r[0]?.value[1]);
+    return r.length && Number.isFinite(v) ? v : undefined;
+  }
+
   async queryRange(expr: string, start: number, end: number, stepS: number): Promise<PromRangeSeries[]> {
     const data = await this.api<{ resultType: string; result: PromRangeSeries[] }>('/api/v1/query_range', {
       query: expr, start: String(start), end: String(end), step: String(stepS),
@@ -81,10 +88,8 @@ export class PrometheusClient {
   }
 
   /** Unix seconds of the newest sample of `up` for a scrape job (the time of its last scrape), or undefined before the first. */
-  async lastScrape(job: string): Promise<number | undefined> {
-    const r = await this.query(`max(timestamp(up{job=${JSON.stringify(job)}}))`);
-    const v = Number(r[0]?.value[1]);
-    return r.length && Number.isFinite(v) ? v : undefined;
+  lastScrape(job: string): Promise<number | undefined> {
+    return this.value(`max(timestamp(up{job=${JSON.stringify(job)}}))`);
   }
 
   /** Unix seconds of the oldest of the rule groups' last evaluations, or undefined before every group ran once. */

@@ -74,12 +74,11 @@ export interface DoseResponse {
 
 /** The cumulative _sum and _count as Prometheus holds them now, and the seed's alert quantity. */
 async function attemptsFromPrometheus(prom: PrometheusClient): Promise<{ sum: number; count: number; seed: number | null }> {
-  const one = async (q: string) => {
-    const r = await prom.query(q);
-    const v = Number(r[0]?.value[1]);
-    return r.length && Number.isFinite(v) ? v : null;
+  return {
+    sum: (await prom.value(`sum(${ATTEMPTS_SUM})`)) ?? 0,
+    count: (await prom.value(`sum(${ATTEMPTS_COUNT})`)) ?? 0,
+    seed: (await prom.value(comparedQuantity(SEED_ALERT_QUERY))) ?? null,
   };
-  return { sum: (await one(`sum(${ATTEMPTS_SUM})`)) ?? 0, count: (await one(`sum(${ATTEMPTS_COUNT})`)) ?? 0, seed: await one(comparedQuantity(SEED_ALERT_QUERY)) };
 }
 
 async function attemptsFromExporter(url: string): Promise<{ sum: number; count: number }> {

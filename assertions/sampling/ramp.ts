@@ -7,8 +7,8 @@
  */
 import { HarnessError } from '../scenario/errors.ts';
 import { runLoad, type Testbed } from '../scenario/testbed.ts';
-import { METRICS_EXPORT_LAG_S, PrometheusClient, waitForPrometheusToCatchUp } from '../prometheus/client.ts';
-import { ALERT_STEP_S, alertsFrom, type AlertSeen } from '../verdict/dashboard.ts';
+import { PrometheusClient } from '../prometheus/client.ts';
+import { ALERT_STEP_S, whatTheDashboardSaid, type AlertSeen } from '../verdict/dashboard.ts';
 import type { RampConfig } from './config.ts';
 
 const WAIT_MS = 60_000;
@@ -94,10 +94,9 @@ export async function runRamp(tb: Testbed, cfg: RampConfig, log: (l: string) => 
   await tb.admin.reset();
   const rampStart = steps[0]!.start;
   const rampEnd = steps.at(-1)!.end;
-  await waitForPrometheusToCatchUp(prom, rampEnd, METRICS_EXPORT_LAG_S, WAIT_MS);
-  const phases = { warmup_start: Math.floor(calm.start), fault_start: rampStart, fault_end: rampEnd, read_at: Math.ceil(Date.now() / 1000) };
-  const series = await prom.queryRange('ALERTS{alertstate="firing"}', phases.warmup_start, phases.read_at, ALERT_STEP_S);
-  const seen = alertsFrom(series, phases);
+  // The ramp is the fault phase of the dashboard's reading; the calm phase its warm-up.
+  const { alerts: seen } = await whatTheDashboardSaid(tb.stack.endpoints.prometheusUrl,
+    { warmup_start: Math.floor(calm.start), fault_start: rampStart, fault_end: rampEnd }, WAIT_MS);
   return {
     calm_s: cfg.calm_s, step_s: cfg.step_s, rate: cfg.rate, steps,
     calm_start: calm.start, ramp_start: rampStart, ramp_end: rampEnd,

@@ -16,7 +16,6 @@ import { median } from '../stats.ts';
 import { attrsToRecord, spansOf, TempoClient, type OtlpTrace, type TimeRange } from '../tempo/client.ts';
 import { keptSet, matchedBy, waitForAllTraces, waitForSampling, wholeTraces } from '../verdict/collect.ts';
 import { faultVerdict, judge, judgeWhole, keptUnfaulted, PASS_RECALL, type FaultVerdict } from '../verdict/compute.ts';
-import { METRICS_EXPORT_LAG_S, PrometheusClient, waitForPrometheusToCatchUp } from '../prometheus/client.ts';
 import { whatTheDashboardSaid } from '../verdict/dashboard.ts';
 import { explainMissed } from '../verdict/missing-signal.ts';
 import { queueDistribution, queueSample } from '../verdict/queue-ratio.ts';
@@ -114,13 +113,10 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
 
     // The phases as k6 ran them: its warm-up starts with the first request of the ledger.
     const warmupStart = Math.min(...entries.map((e) => e.ts)) / 1000;
-    const phases = {
+    const dashboard = await whatTheDashboardSaid(stack.endpoints.prometheusUrl, {
       warmup_start: Math.floor(warmupStart), fault_start: Math.round(warmupStart + spec.warmup_s),
-      fault_end: Math.round(warmupStart + spec.warmup_s + spec.fault_s), read_at: Math.ceil(Date.now() / 1000),
-    };
-    const prom = new PrometheusClient(stack.endpoints.prometheusUrl);
-    await waitForPrometheusToCatchUp(prom, phases.fault_end, METRICS_EXPORT_LAG_S, TRACE_WAIT_MS);
-    const dashboard = await whatTheDashboardSaid(stack.endpoints.prometheusUrl, { ...phases, read_at: Math.ceil(Date.now() / 1000) });
+      fault_end: Math.round(warmupStart + spec.warmup_s + spec.fault_s),
+    }, TRACE_WAIT_MS);
     const wf = await waterfallFor(full, spec, faulted);
     const { stages, device } = await stageBreakdown(full, entries);
     const sumOver = <K extends 'faulted' | 'true_positives' | 'matched'>(k: K) => perFault.reduce((a, v) => a + v[k], 0);

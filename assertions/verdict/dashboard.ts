@@ -5,7 +5,7 @@
  * Nothing here is judged: the table sits beside the trace detection, as a reader's
  * comparison of what metrics alone would have said.
  */
-import { PrometheusClient } from '../prometheus/client.ts';
+import { METRICS_EXPORT_LAG_S, PrometheusClient, waitForPrometheusToCatchUp } from '../prometheus/client.ts';
 
 /** The rules' evaluation interval (docker/prometheus/prometheus.yml): the resolution of every time below. */
 export const ALERT_STEP_S = 2;
@@ -77,9 +77,15 @@ export function alertsFrom(series: { metric: Record<string, string>; values: [nu
   return out.sort((a, b) => a.first_firing_s - b.first_firing_s);
 }
 
-export async function whatTheDashboardSaid(prometheusUrl: string, phases: RunPhases): Promise<DashboardSaid> {
+/**
+ * Waits until Prometheus has scraped and judged everything up to the fault phase's end,
+ * then reads every alert's firing evaluations from the warm-up's start until now.
+ */
+export async function whatTheDashboardSaid(prometheusUrl: string, run: Omit<RunPhases, 'read_at'>, timeoutMs: number): Promise<DashboardSaid> {
   const prom = new PrometheusClient(prometheusUrl);
   const rules = await prom.alertRuleNames();
+  await waitForPrometheusToCatchUp(prom, run.fault_end, METRICS_EXPORT_LAG_S, timeoutMs);
+  const phases: RunPhases = { ...run, read_at: Math.ceil(Date.now() / 1000) };
   const series = await prom.queryRange('ALERTS{alertstate="firing"}', phases.warmup_start, phases.read_at, ALERT_STEP_S);
   const alerts = alertsFrom(series, phases);
   const names = (pred: (a: AlertSeen) => boolean) => [...new Set(alerts.filter(pred).map((a) => a.alert))];

@@ -171,7 +171,7 @@ describe('an unreachable or refusing Prometheus', () => {
   it('should be a harness failure naming the URL, never an empty answer', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const err = await whatTheDashboardSaid(url, { warmup_start: 1, fault_start: 2, fault_end: 3, read_at: 4 }).catch((e: Error) => e);
+    const err = await whatTheDashboardSaid(url, { warmup_start: 1, fault_start: 2, fault_end: 3 }, 1_000).catch((e: Error) => e);
     expect(err).toBeInstanceOf(PrometheusError);
     expect(err).toBeInstanceOf(HarnessError);
     expect((err as Error).message).toContain(`Prometheus is not reachable at ${url}`);
