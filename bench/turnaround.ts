@@ -5,13 +5,14 @@
  */
 import { spansOf, type TempoClient } from '../assertions/tempo/client.ts';
 import { ROOT_QUERY } from '../assertions/verdict/collect.ts';
+import { EVERY_REQUEST_SPANS } from '../target-pipeline/semconv.ts';
 import { traceIdFromTraceResponse } from '../target-pipeline/telemetry/http.ts';
 
 export const PROBES = Number(process.env.BENCH_TURNAROUND_PROBES ?? 20);
 const POLL_MS = 25;
 const TIMEOUT_MS = 60_000;
 /** Spans a plain request makes (no cache miss, no tokenizer rebuild): how "whole" is recognised. */
-const SPANS_PER_REQUEST = 7;
+const SPANS_PER_REQUEST = EVERY_REQUEST_SPANS.length;
 
 async function until(probe: () => Promise<boolean>): Promise<number> {
   const t0 = performance.now();

@@ -18,6 +18,9 @@ export const DEFAULT_PORTS = {
 } as const;
 export type PortName = keyof typeof DEFAULT_PORTS;
 
+/** Where Prometheus takes remote writes (Tempo's metrics-generator); needs --web.enable-remote-write-receiver. */
+export const PROMETHEUS_REMOTE_WRITE_PATH = '/api/v1/write';
+
 /** The seed's decision_wait; tests shorten it so that a run takes seconds. */
 export const DEFAULT_DECISION_WAIT = '10s';
 export const DEFAULT_READY_TIMEOUT_MS = 60_000;
@@ -79,6 +82,7 @@ export function configEnv(cfg: StackConfig, tempoDataDir: string): Record<string
     COLLECTOR_LISTEN_ADDR: cfg.host,
     COLLECTOR_SCRAPE_HOST: cfg.host,
     TAIL_DECISION_WAIT: cfg.decisionWait,
+    TEMPO_REMOTE_WRITE_URL: `http://${cfg.host}:${p.PROMETHEUS_PORT}${PROMETHEUS_REMOTE_WRITE_PATH}`,
     ...Object.fromEntries(Object.entries(p).map(([k, v]) => [k, String(v)])),
   };
 }

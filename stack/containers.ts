@@ -16,7 +16,7 @@ import { configEnv, type PortName, type StackConfig } from './config.ts';
 import { startEngine, type ContainerEngine } from './engine.ts';
 import { COLLECTOR_READY_LINE } from './collector.ts';
 import { COLLECTOR_CONFIG, TEMPO_CONFIG } from './local.ts';
-import { preparePrometheusConfig } from './prometheus.ts';
+import { preparePrometheusConfig, prometheusFlags } from './prometheus.ts';
 import { assertPortFree } from './ports.ts';
 import { liveProcesses } from './process.ts';
 import { endpointsFor, type RunningStack, type StackEndpoints, type StackProvider } from './provider.ts';
@@ -139,7 +139,7 @@ export class ContainersStackProvider implements StackProvider {
       const prometheus = new GenericContainer(tags.prometheus)
         .withNetworkMode(`container:${tempoStarted.getId()}`)
         .withLabels(labels)
-        .withCommand([`--config.file=${PROMETHEUS_CONFIG_IN}`, '--storage.tsdb.path=/prometheus', `--web.listen-address=0.0.0.0:${cfg.ports.PROMETHEUS_PORT}`])
+        .withCommand(prometheusFlags(PROMETHEUS_CONFIG_IN, '/prometheus', `0.0.0.0:${cfg.ports.PROMETHEUS_PORT}`))
         .withCopyFilesToContainer([{ source: promConfig.configFile, target: PROMETHEUS_CONFIG_IN }])
         .withLogConsumer((s) => s.pipe(fs.createWriteStream(path.join(logDir, 'prometheus.log'))))
         .withWaitStrategy(Wait.forLogMessage(PROMETHEUS_READY_LINE))

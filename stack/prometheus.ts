@@ -66,18 +66,25 @@ export interface PrometheusSpec {
   detached?: boolean;
 }
 
+/** Prometheus's command line, the same for a process and a container. */
+export function prometheusFlags(configFile: string, dataDir: string, listen: string): string[] {
+  return [
+    `--config.file=${configFile}`,
+    `--storage.tsdb.path=${dataDir}`,
+    `--web.listen-address=${listen}`,
+    // Tempo's metrics-generator writes the service graph here (PROMETHEUS_REMOTE_WRITE_PATH).
+    '--web.enable-remote-write-receiver',
+    // A run's data is read minutes after it is written, never days.
+    '--storage.tsdb.retention.time=1d',
+  ];
+}
+
 /** Starts Prometheus on a checked config, its data beside the config, and waits until /-/ready answers. */
 export async function startPrometheus(spec: PrometheusSpec): Promise<ManagedProcess> {
   const url = `http://${spec.host}:${spec.port}`;
   const proc = ManagedProcess.start({
     name: 'prometheus', command: requireTool('prometheus'),
-    args: [
-      `--config.file=${spec.config.configFile}`,
-      `--storage.tsdb.path=${path.join(spec.config.dir, 'data')}`,
-      `--web.listen-address=${spec.host}:${spec.port}`,
-      // A run's data is read minutes after it is written, never days.
-      '--storage.tsdb.retention.time=1d',
-    ],
+    args: prometheusFlags(spec.config.configFile, path.join(spec.config.dir, 'data'), `${spec.host}:${spec.port}`),
     env: process.env, logDir: spec.logDir, detached: spec.detached,
   });
   try {

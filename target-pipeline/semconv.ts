@@ -85,11 +85,31 @@ export type AttrName = (typeof Attr)[keyof typeof Attr];
  * OpenTelemetry HTTP semantic conventions (stable), set on each service's entry span
  * (kind SERVER) beside the contract's own attributes.
  */
+/** HTTP semantic conventions (stable), on each service's SERVER span and each outgoing CLIENT span. */
 export const HttpAttr = {
   requestMethod: 'http.request.method',
   route: 'http.route',
   responseStatusCode: 'http.response.status_code',
+  resendCount: 'http.request.resend_count',
+  urlFull: 'url.full',
+  urlTemplate: 'url.template',
+  serverAddress: 'server.address',
+  serverPort: 'server.port',
+  errorType: 'error.type',
 } as const;
+
+/** The routes between the services; their templates name the HTTP spans. */
+export const Routes = {
+  predict: '/predict',
+  features: '/features',
+  infer: '/infer',
+  postprocess: '/postprocess',
+} as const;
+
+/** An HTTP span's name as the conventions give it: `{method} {route or url.template}`. */
+export function httpSpanName(method: string, route: string): string {
+  return `${method} ${route}`;
+}
 
 export const Events = {
   featuresUnavailable: 'ml.features.unavailable',
@@ -134,3 +154,15 @@ export const Metrics = {
 export const TRACE_RESPONSE_HEADER = 'traceresponse';
 /** The gateway's id for a request (the ml.request.id attribute), also sent to the caller. */
 export const REQUEST_ID_HEADER = 'x-request-id';
+
+/**
+ * The spans every successful request makes, whatever path it took (db_fallback comes with
+ * a cache miss, tokenizer_init with a rebuild, a second inference with a re-invocation).
+ * `POST /infer` is there twice: the gateway's CLIENT span and the inference service's SERVER span.
+ */
+export const EVERY_REQUEST_SPANS: readonly string[] = [
+  Spans.pipelineRequest, Spans.inputValidation,
+  httpSpanName('POST', Routes.features), Spans.featureExtraction, Spans.cacheLookup,
+  httpSpanName('POST', Routes.infer), httpSpanName('POST', Routes.infer), Spans.batchAssembly, Spans.inference,
+  httpSpanName('POST', Routes.postprocess), Spans.postProcessing,
+];

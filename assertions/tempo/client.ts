@@ -25,6 +25,8 @@ export interface OtlpSpan {
   spanId: string;
   parentSpanId?: string;
   name: string;
+  /** As Tempo's JSON writes it: 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', ... (absent for INTERNAL in some encoders). */
+  kind?: string | number;
   startTimeUnixNano: string;
   endTimeUnixNano: string;
   attributes?: OtlpAttribute[];

@@ -1,7 +1,7 @@
 import { type Meter, type Tracer } from '@opentelemetry/api';
 import express from 'express';
 import { z } from 'zod';
-import { Attr, EventAttr, Events, Metrics, Spans, Services } from '../semconv.ts';
+import { Attr, EventAttr, Events, Metrics, Routes, Services, Spans } from '../semconv.ts';
 import { jsonErrors } from '../service/run.ts';
 import { HttpError, markSpanError } from '../service/errors.ts';
 import { extractTraceContext, recordResponseStatus, serverSpanOptions } from '../telemetry/http.ts';
@@ -34,7 +34,7 @@ export function featureApp(d: FeatureDeps): express.Express {
   const app = express();
   app.use(express.json({ limit: '256kb' }));
   app.use(extractTraceContext);
-  app.post('/features', (req, res, next) => {
+  app.post(Routes.features, (req, res, next) => {
     const parsed = body.safeParse(req.body);
     if (!parsed.success) {
       const i = parsed.error.issues[0]!;
@@ -42,7 +42,7 @@ export function featureApp(d: FeatureDeps): express.Express {
       return;
     }
     const ids = [...new Set(parsed.data.ids)];
-    d.tracer.startActiveSpan(Spans.featureExtraction, serverSpanOptions(req, '/features'), (span) => {
+    d.tracer.startActiveSpan(Spans.featureExtraction, serverSpanOptions(req, Routes.features), (span) => {
       const started = performance.now();
       try {
         span.setAttribute(Attr.featuresRequested, ids.length);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SpanStatusCode, type Meter, type Span, type Tracer } from '@opentelemetry/api';
 import express, { type Request, type Response } from 'express';
-import { Attr, Metrics, REQUEST_ID_HEADER, Spans, Services } from '../semconv.ts';
+import { Attr, Metrics, REQUEST_ID_HEADER, Routes, Spans, Services } from '../semconv.ts';
 import { jsonErrors } from '../service/run.ts';
 import { HttpError, markSpanError, toError } from '../service/errors.ts';
 import { postJson } from '../service/upstream.ts';
@@ -26,9 +26,9 @@ export function gatewayApp(d: GatewayDeps): express.Express {
   app.use(extractTraceContext);
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
 
-  app.post('/predict', (req: Request, res: Response) => {
+  app.post(Routes.predict, (req: Request, res: Response) => {
     const t0 = performance.now();
-    d.tracer.startActiveSpan(Spans.pipelineRequest, serverSpanOptions(req, '/predict'), async (root) => {
+    d.tracer.startActiveSpan(Spans.pipelineRequest, serverSpanOptions(req, Routes.predict), async (root) => {
       const requestId = randomUUID();
       root.setAttribute(Attr.requestId, requestId);
       res.setHeader(REQUEST_ID_HEADER, requestId);
@@ -36,10 +36,10 @@ export function gatewayApp(d: GatewayDeps): express.Express {
       let status = 200;
       try {
         const req1 = await validateInSpan(d, root, () => readBody(req, res, rawBody));
-        const featureRes = await postJson<{ vector: number[] }>(`${d.urls.featureExtractor}/features`, { ids: req1.feature_ids }, d.timeoutMs);
+        const featureRes = await postJson<{ vector: number[] }>(d.tracer, d.urls.featureExtractor, Routes.features, { ids: req1.feature_ids }, d.timeoutMs);
         const inferRes = await postJson<{ output: string; tokens: number; model_version: string; device: string }>(
-          `${d.urls.inference}/infer`, { text: req1.input, features: featureRes.data.vector }, d.timeoutMs);
-        const postRes = await postJson<{ value: unknown }>(`${d.urls.postProcessor}/postprocess`,
+          d.tracer, d.urls.inference, Routes.infer, { text: req1.input, features: featureRes.data.vector }, d.timeoutMs);
+        const postRes = await postJson<{ value: unknown }>(d.tracer, d.urls.postProcessor, Routes.postprocess,
           { output: inferRes.data.output, reinvoke: { text: req1.input, features: featureRes.data.vector } }, d.timeoutMs);
         root.setAttributes({
           [Attr.outputTokens]: inferRes.data.tokens,

@@ -1,7 +1,7 @@
 import { type Meter, type Tracer } from '@opentelemetry/api';
 import express from 'express';
 import { z } from 'zod';
-import { Attr, EventAttr, Events, Metrics, Spans, Services } from '../semconv.ts';
+import { Attr, EventAttr, Events, Metrics, Routes, Spans, Services } from '../semconv.ts';
 import { jsonErrors } from '../service/run.ts';
 import { HttpError, markSpanError } from '../service/errors.ts';
 import { postJson } from '../service/upstream.ts';
@@ -37,18 +37,18 @@ export function postProcessorApp(d: PostProcessorDeps): express.Express {
   const app = express();
   app.use(express.json({ limit: '2mb' }));
   app.use(extractTraceContext);
-  app.post('/postprocess', async (req, res, next) => {
+  app.post(Routes.postprocess, async (req, res, next) => {
     const parsed = body.safeParse(req.body);
     if (!parsed.success) {
       const i = parsed.error.issues[0]!;
       next(new HttpError(400, `invalid /postprocess body: ${i.path.join('.') || '(root)'}: ${i.message}`, i.path.join('.')));
       return;
     }
-    await d.tracer.startActiveSpan(Spans.postProcessing, serverSpanOptions(req, '/postprocess'), async (span) => {
+    await d.tracer.startActiveSpan(Spans.postProcessing, serverSpanOptions(req, Routes.postprocess), async (span) => {
       const started = performance.now();
       try {
         const outcome = await postProcess(parsed.data.output, async () => {
-          const r = await postJson<{ output: string }>(`${d.inferenceUrl}/infer`, parsed.data.reinvoke, d.timeoutMs);
+          const r = await postJson<{ output: string }>(d.tracer, d.inferenceUrl, Routes.infer, parsed.data.reinvoke, d.timeoutMs);
           return r.data.output;
         }, d.validator, { maxAttempts: d.maxAttempts });
         for (const f of outcome.failures) {

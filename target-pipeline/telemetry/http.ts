@@ -1,7 +1,8 @@
 /**
  * W3C trace context over HTTP between the services, done explicitly: the server side
- * extracts the caller's context, the client side injects the current one. Explicit
- * propagation keeps the contract's span set exact (no auto-instrumented HTTP spans).
+ * extracts the caller's context, the client side (service/upstream.ts) injects its CLIENT
+ * span's. Explicit spans rather than auto-instrumentation keep the span set exact: one
+ * SERVER span per service entry, one CLIENT span per outgoing call, nothing else.
  */
 import { context, propagation, ROOT_CONTEXT, SpanKind, trace, type Span, type SpanOptions } from '@opentelemetry/api';
 import type { NextFunction, Request, Response } from 'express';

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { spansOf, type OtlpSpan } from '../../assertions/tempo/client.ts';
 import { waitFor } from '../../stack/wait.ts';
-import { Attr, Events, ResourceAttr, Services, Spans } from '../../target-pipeline/semconv.ts';
+import { Attr, Events, httpSpanName, ResourceAttr, Routes, Services, Spans } from '../../target-pipeline/semconv.ts';
 import { traceIdFromTraceResponse } from '../../target-pipeline/telemetry/http.ts';
 import { admin, predictBody, useTestRig } from './helpers/pipeline.ts';
 
@@ -27,7 +27,7 @@ describe('one request, one trace', () => {
     expect(r.json.result.label).toBeTypeOf('string');
     const trace = await waitFor(async () => {
       const t = await rig.full.traceById(r.traceId!);
-      return t && spansOf(t).length >= 9 ? t : undefined;
+      return t && spansOf(t).length >= 13 ? t : undefined;
     }, { what: `trace ${r.traceId} with all its spans in tenant full`, timeoutMs: 60_000 });
 
     const spans = spansOf(trace);
@@ -36,17 +36,29 @@ describe('one request, one trace', () => {
       Spans.batchAssembly, Spans.tokenizerInit, Spans.inference, Spans.postProcessing];
     for (const n of names) expect(byName.has(n), `span ${n} missing; got ${spans.map((s) => s.name).join(', ')}`).toBe(true);
 
-    const parentOf = (s: OtlpSpan | undefined) => spans.find((p) => p.spanId === s?.parentSpanId)?.name;
+    const parentOf = (s: OtlpSpan | undefined) => spans.find((p) => p.spanId === s?.parentSpanId);
+    /** The names from a span's parent up to the root, each with its kind where it is an HTTP span. */
+    const ancestry = (n: string): string[] => {
+      const out: string[] = [];
+      for (let p = parentOf(byName.get(n)); p; p = parentOf(p)) out.push(p.name.startsWith('POST ') ? `${p.name} (${String(p.kind)})` : p.name);
+      return out;
+    };
+    const client = (route: string) => `${httpSpanName('POST', route)} (SPAN_KIND_CLIENT)`;
+    const server = (route: string) => `${httpSpanName('POST', route)} (SPAN_KIND_SERVER)`;
     const root = byName.get(Spans.pipelineRequest)!;
     expect(root.parentSpanId ?? '').toBe('');
-    expect(parentOf(byName.get(Spans.inputValidation))).toBe(Spans.pipelineRequest);
-    expect(parentOf(byName.get(Spans.featureExtraction))).toBe(Spans.pipelineRequest);
-    expect(parentOf(byName.get(Spans.cacheLookup))).toBe(Spans.featureExtraction);
-    expect(parentOf(byName.get(Spans.dbFallback))).toBe(Spans.featureExtraction);
-    expect(parentOf(byName.get(Spans.batchAssembly))).toBe(Spans.pipelineRequest);
-    expect(parentOf(byName.get(Spans.tokenizerInit))).toBe(Spans.batchAssembly);
-    expect(parentOf(byName.get(Spans.inference))).toBe(Spans.pipelineRequest);
-    expect(parentOf(byName.get(Spans.postProcessing))).toBe(Spans.pipelineRequest);
+    expect(root.kind).toBe('SPAN_KIND_SERVER');
+    // The contract's tree, with the HTTP CLIENT/SERVER pair of each call between services in it.
+    expect(ancestry(Spans.inputValidation)).toEqual([Spans.pipelineRequest]);
+    expect(ancestry(Spans.featureExtraction)).toEqual([client(Routes.features), Spans.pipelineRequest]);
+    expect(byName.get(Spans.featureExtraction)!.kind).toBe('SPAN_KIND_SERVER');
+    expect(ancestry(Spans.cacheLookup)).toEqual([Spans.featureExtraction, client(Routes.features), Spans.pipelineRequest]);
+    expect(ancestry(Spans.dbFallback)).toEqual([Spans.featureExtraction, client(Routes.features), Spans.pipelineRequest]);
+    expect(ancestry(Spans.batchAssembly)).toEqual([server(Routes.infer), client(Routes.infer), Spans.pipelineRequest]);
+    expect(ancestry(Spans.tokenizerInit)).toEqual([Spans.batchAssembly, server(Routes.infer), client(Routes.infer), Spans.pipelineRequest]);
+    expect(ancestry(Spans.inference)).toEqual([server(Routes.infer), client(Routes.infer), Spans.pipelineRequest]);
+    expect(ancestry(Spans.postProcessing)).toEqual([client(Routes.postprocess), Spans.pipelineRequest]);
+    expect(byName.get(Spans.postProcessing)!.kind).toBe('SPAN_KIND_SERVER');
 
     const service = (n: string) => spans.find((s) => s.name === n)?.serviceName;
     expect(service(Spans.pipelineRequest)).toBe(Services.gateway);

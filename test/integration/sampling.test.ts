@@ -6,7 +6,8 @@
  *    and from the exported metrics, against the HTTP error rate;
  *  - early warning as lead time: Prometheus's alerts over a corruption ramp;
  *  - the seed's section-7 queries, verbatim (PromQL on Prometheus);
- *  - every PromQL expression of the dashboard and the alert rules answered with data.
+ *  - every PromQL expression of the dashboard and the alert rules answered with data;
+ *  - the service graph (Tempo's metrics-generator) against the span metrics' CLIENT spans.
  * (Scale-out, on its own stack, is scale-out.test.ts.)
  */
 import path from 'node:path';
@@ -19,7 +20,9 @@ import { runRamp } from '../../assertions/sampling/ramp.ts';
 import { rampClaims, rampMarkdown } from '../../assertions/sampling/ramp-report.ts';
 import { PrometheusClient } from '../../assertions/prometheus/client.ts';
 import { answerAll, dashboardExpressions, ruleExpressions } from '../../assertions/prometheus/expressions.ts';
+import { edgeCounts, unexpectedEdges, type EdgeCount } from '../../assertions/prometheus/service-graph.ts';
 import { PROMETHEUS_RULES } from '../../stack/prometheus.ts';
+import { waitFor } from '../../stack/wait.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 import { startTestbed, type RunningTestbed } from '../../assertions/scenario/testbed.ts';
 import { loadScenario } from '../../assertions/scenario/config.ts';
@@ -110,5 +113,20 @@ describe('on one testbed', () => {
     const empty = answers.filter((a) => a.series === 0 && !a.may_be_empty);
     expect(empty.map((a) => `${a.where}: ${a.expr}`)).toEqual([]);
     expect(answers.length).toBeGreaterThanOrEqual(16);
+  });
+
+  // After the dose-response, whose corruption made the post-processor re-invoke the model.
+  it('should draw the service graph from CLIENT/SERVER span pairs: every edge of the pipeline, each counting the spans behind it', async () => {
+    const prom = new PrometheusClient(tb.stack.endpoints.prometheusUrl);
+    let last: EdgeCount[] = [];
+    // Two paths, each a few seconds behind: the Collector's span metrics (scraped) and
+    // Tempo's generator (remote-written); wait until both have counted the same calls.
+    await waitFor(async () => {
+      last = await edgeCounts(prom);
+      return last.every((e) => e.graph !== undefined && e.graph === e.spans) ? true : undefined;
+    }, { what: 'the service graph to count every span pair', timeoutMs: 30_000 }).catch(() => undefined);
+    console.log(`service graph: ${last.map((e) => `${e.client} -> ${e.server} ${e.graph ?? 'none'} (spans ${e.spans ?? 'none'})`).join('; ')}`);
+    expect(last.filter((e) => !(e.graph! > 0 && e.graph === e.spans))).toEqual([]);
+    expect(await unexpectedEdges(prom)).toEqual([]);
   });
 });

@@ -9,8 +9,8 @@ import type { FeatureSource } from '../../target-pipeline/feature-extractor/stor
 import { GENERATED_LABELS } from '../../target-pipeline/model/spec.ts';
 import { postProcessorApp } from '../../target-pipeline/post-processor/service.ts';
 import { createOutputValidator } from '../../target-pipeline/post-processor/validate.ts';
-import { Attr, EventAttr, Events, HttpAttr, Spans } from '../../target-pipeline/semconv.ts';
-import { exporter, listen, only, parentName, postJson, tracing } from './helpers/tracing.ts';
+import { Attr, EventAttr, Events, HttpAttr, httpSpanName, Routes, Spans } from '../../target-pipeline/semconv.ts';
+import { exporter, listen, only, parentName, postJson, spans, tracing } from './helpers/tracing.ts';
 
 const { tracer, meter } = tracing();
 const servers: Server[] = [];
@@ -45,7 +45,7 @@ describe('ml.feature_extraction', () => {
     expect(parentName(only(Spans.cacheLookup))).toBe(Spans.featureExtraction);
     expect(parentName(only(Spans.dbFallback))).toBe(Spans.featureExtraction);
     expect(fe.kind).toBe(SpanKind.SERVER);
-    expect(fe.attributes).toMatchObject({ [HttpAttr.requestMethod]: 'POST', [HttpAttr.route]: '/features', [HttpAttr.responseStatusCode]: 200 });
+    expect(fe.attributes).toMatchObject({ [HttpAttr.requestMethod]: 'POST', [HttpAttr.route]: Routes.features, [HttpAttr.responseStatusCode]: 200 });
   });
 
   it('should have no db_fallback span when every entity is cached', async () => {
@@ -97,6 +97,13 @@ describe('ml.post_processing', () => {
     expect(s.attributes[Attr.validationAttempts]).toBeGreaterThanOrEqual(2);
     const ev = s.events.find((e) => e.name === Events.validationFailed);
     expect(ev?.attributes).toMatchObject({ [EventAttr.attempt]: 1, [EventAttr.reason]: 'parse_error' });
+    // Each re-invocation is an outgoing call: a CLIENT span under ml.post_processing.
+    const calls = spans(httpSpanName('POST', Routes.infer));
+    expect(calls).toHaveLength(Number(s.attributes[Attr.validationAttempts]) - 1);
+    for (const c of calls) {
+      expect(c.kind).toBe(SpanKind.CLIENT);
+      expect(parentName(c)).toBe(Spans.postProcessing);
+    }
   });
 
   it('should answer 502 with an ERROR span after the last failed attempt', async () => {
@@ -111,6 +118,6 @@ describe('ml.post_processing', () => {
     expect(s.events.filter((e) => e.name === Events.validationFailed)).toHaveLength(3);
     expect(s.kind).toBe(SpanKind.SERVER);
     // Set after the error handler chose the status: the span says what the caller got.
-    expect(s.attributes).toMatchObject({ [HttpAttr.route]: '/postprocess', [HttpAttr.responseStatusCode]: 502 });
+    expect(s.attributes).toMatchObject({ [HttpAttr.route]: Routes.postprocess, [HttpAttr.responseStatusCode]: 502 });
   });
 });

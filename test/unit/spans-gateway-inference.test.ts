@@ -11,7 +11,7 @@ import { inferenceApp } from '../../target-pipeline/inference/service.ts';
 import { TokenizerHolder } from '../../target-pipeline/inference/tokenizer-holder.ts';
 import { ensureAssets, type ModelAssets } from '../../target-pipeline/model/assets.ts';
 import { serializeOutput } from '../../target-pipeline/model/decode.ts';
-import { Attr, Events, HIGH_QUEUE_WAIT_MS, HttpAttr, REQUEST_ID_HEADER, Spans } from '../../target-pipeline/semconv.ts';
+import { Attr, Events, HIGH_QUEUE_WAIT_MS, HttpAttr, httpSpanName, REQUEST_ID_HEADER, Routes, Spans } from '../../target-pipeline/semconv.ts';
 import { exporter, listen, only, parentName, postJson, spans, tracing } from './helpers/tracing.ts';
 
 const { tracer, meter } = tracing();
@@ -20,13 +20,19 @@ beforeEach(() => exporter.reset());
 
 describe('ml.api_gateway', () => {
   let url = '';
+  let upstreamUrl = '';
+  let failInfer = false;
+  /** The traceparent each upstream route received, to check which span's context went out. */
+  const seenTraceparents = new Map<string, string>();
   beforeAll(async () => {
     const up = express();
     up.use(express.json());
+    up.use((req, _res, next) => { seenTraceparents.set(req.path, String(req.headers.traceparent)); next(); });
     up.post('/features', (_req, res) => void res.json({ vector: new Array(16).fill(0) }));
-    up.post('/infer', (_req, res) => void res.json({ output: '{}', tokens: 9, model_version: 'v', device: 'cpu' }));
+    up.post('/infer', (_req, res) => void (failInfer ? res.status(500).json({ error: 'boom' }) : res.json({ output: '{}', tokens: 9, model_version: 'v', device: 'cpu' })));
     up.post('/postprocess', (_req, res) => void res.json({ value: { label: 'approve' } }));
     const u = await listen(up);
+    upstreamUrl = u.url;
     const urls = { featureExtractor: u.url, inference: u.url, postProcessor: u.url };
     const g = await listen(gatewayApp({ tracer, meter, modelName: 'm', maxInputChars: 50, maxFeatureIds: 4, maxBodyBytes: 1024, timeoutMs: 5_000, urls }));
     servers.push(u.server, g.server);
@@ -49,6 +55,37 @@ describe('ml.api_gateway', () => {
     expect(r.json.request_id).toBe(root.attributes[Attr.requestId]);
     expect(root.kind).toBe(SpanKind.SERVER);
     expect(root.attributes).toMatchObject({ [HttpAttr.requestMethod]: 'POST', [HttpAttr.route]: '/predict', [HttpAttr.responseStatusCode]: 200 });
+  });
+
+  it('should wrap each outgoing call in a CLIENT span under the root, with the HTTP conventions and its context propagated', async () => {
+    const r = await postJson(`${url}/predict`, { model: 'm', input: 'hello world', feature_ids: ['user-000001'], client_id: 'c1' });
+    expect(r.status).toBe(200);
+    const root = only(Spans.pipelineRequest);
+    for (const route of [Routes.features, Routes.infer, Routes.postprocess]) {
+      const c = only(httpSpanName('POST', route));
+      expect(c.kind, route).toBe(SpanKind.CLIENT);
+      expect(c.parentSpanContext?.spanId, route).toBe(root.spanContext().spanId);
+      expect(c.attributes, route).toMatchObject({
+        [HttpAttr.requestMethod]: 'POST', [HttpAttr.urlTemplate]: route, [HttpAttr.urlFull]: `${upstreamUrl}${route}`,
+        [HttpAttr.serverAddress]: '127.0.0.1', [HttpAttr.serverPort]: Number(new URL(upstreamUrl).port), [HttpAttr.responseStatusCode]: 200,
+      });
+      expect(c.status.code, route).not.toBe(SpanStatusCode.ERROR);
+      expect(seenTraceparents.get(route), route).toContain(c.spanContext().spanId);
+    }
+  });
+
+  it('should mark a CLIENT span ERROR with error.type when the next service answers 5xx or is not there', async () => {
+    failInfer = true;
+    try {
+      const r = await postJson(`${url}/predict`, { model: 'm', input: 'hello world', feature_ids: ['user-000001'], client_id: 'c1' });
+      expect(r.status).toBe(502);
+      const c = only(httpSpanName('POST', Routes.infer));
+      expect(c.status.code).toBe(SpanStatusCode.ERROR);
+      expect(c.attributes).toMatchObject({ [HttpAttr.responseStatusCode]: 500, [HttpAttr.errorType]: '500' });
+      expect(spans(httpSpanName('POST', Routes.postprocess))).toHaveLength(0);
+    } finally {
+      failInfer = false;
+    }
   });
 
   it('should mark the validation span and the root ERROR with the reason when the input is bad', async () => {
@@ -116,8 +153,22 @@ describe('ml.batch_assembly and ml.inference on the generated model', () => {
     expect(inf.attributes).not.toHaveProperty(Attr.gpuMemoryReservedMb);
     const ba = only(Spans.batchAssembly);
     expect(ba.attributes[Attr.tokensInput]).toBe(r.json.tokens);
+    // Both contract spans hang under the service's SERVER span, the callee side of a service-graph edge.
+    const server = only(httpSpanName('POST', Routes.infer));
+    expect(server.kind).toBe(SpanKind.SERVER);
+    expect(server.attributes).toMatchObject({ [HttpAttr.requestMethod]: 'POST', [HttpAttr.route]: Routes.infer, [HttpAttr.responseStatusCode]: 200 });
+    expect([parentName(inf), parentName(ba)]).toEqual([server.name, server.name]);
     expect(ba.attributes[Attr.batchSize]).toBe(1);
     expect(spans(Spans.tokenizerInit)).toHaveLength(0);
+  });
+
+  it('should end the SERVER span ERROR with the answered status when the body is invalid', async () => {
+    const r = await postJson(`${url}/infer`, { text: '' });
+    expect(r.status).toBe(400);
+    const server = only(httpSpanName('POST', Routes.infer));
+    expect(server.status.code).toBe(SpanStatusCode.ERROR);
+    expect(server.attributes[HttpAttr.responseStatusCode]).toBe(400);
+    expect(spans(Spans.batchAssembly)).toHaveLength(0);
   });
 
   it('should add a tokenizer_init child span only on the request that rebuilds the tokenizer', async () => {
