@@ -88,9 +88,13 @@ scenario-sampling: deps tools assets model-pretrained ## Tail-sampling proof: su
 scenario-ramp: deps tools assets model-pretrained ## Early warning as lead time: corruption rising step by step, time until each Prometheus alert fired; writes reports/ramp/
 	node assertions/run-ramp.ts
 
+.PHONY: sampling-lab
+sampling-lab: deps tools assets model-pretrained ## Your tail-sampling sets beside the seed's and the harness's, every pattern: make sampling-lab POLICIES=<file>,... [ARGS="--patterns gpu-queue --short"]; writes reports/sampling-lab/
+	node assertions/run-sampling-lab.ts $(if $(POLICIES),--policies '$(POLICIES)') $(ARGS)
+
 .PHONY: scenario-%
-scenario-%: deps tools assets model-pretrained ## Run one scenario end to end and write reports/<pattern>/ (e.g. make scenario-gpu-queue)
-	@if [ -f scenarios/$*.ts ]; then node assertions/run-scenario.ts $*; \
+scenario-%: deps tools assets model-pretrained ## Run one scenario end to end and write reports/<pattern>/ (e.g. make scenario-gpu-queue; POLICIES=<file>,... adds your tail-sampling sets)
+	@if [ -f scenarios/$*.ts ]; then node assertions/run-scenario.ts $* $(if $(POLICIES),--policies '$(POLICIES)'); \
 	else echo "scenario '$*' is not built yet (known patterns: $(PATTERNS))" >&2; exit 2; fi
 
 .PHONY: bench

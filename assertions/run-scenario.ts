@@ -6,25 +6,34 @@ import { REPO_ROOT } from '../stack/tools.ts';
 import { loadScenario, ScenarioConfigError } from './scenario/config.ts';
 import { HarnessError, runScenario } from './scenario/run.ts';
 import { terminalTable, writeReports } from './reports/write.ts';
+import { loadPolicyFiles, policyFileList } from './sampling/lab/policy-file.ts';
+import { validatePolicySets } from './sampling/lab/validate.ts';
 
-const USAGE = `usage: node assertions/run-scenario.ts <pattern> [--short]
+const USAGE = `usage: node assertions/run-scenario.ts <pattern> [--short] [--policies <file>[,<file>...]]
 
 Runs one scenario end to end (the patterns and their knobs: scenarios/patterns.json)
 and writes reports/<pattern>/.
 
   --short      the short version make test runs (also SCENARIO_SHORT=1)
+  --policies   tail-sampling policy files to run beside the seed's and the harness's
+               sets, each in its own pipeline and Tempo tenant (also POLICIES=...): a
+               whole Collector configuration, a tail_sampling block, its settings or a
+               bare list of policies; each is started once by the real Collector first
   -h, --help   this text
 
 Reports go under HARNESS_REPORTS_DIR when it is set.
 Exit code: 0 the verdict passed, 1 an assertion failed, 2 the harness failed
 (a wrong command line included).`;
 
-const { values, positionals } = parseCli({ name: 'run-scenario', usage: USAGE, options: { short: { type: 'boolean' } }, positionals: { min: 1, max: 1 } });
+const { values, positionals } = parseCli({ name: 'run-scenario', usage: USAGE, options: { short: { type: 'boolean' }, policies: { type: 'string' } }, positionals: { min: 1, max: 1 } });
 const name = positionals[0]!;
 const short = values.short === true || process.env.SCENARIO_SHORT === '1';
 try {
   const spec = loadScenario(name, { short });
-  const verdict = await runScenario(spec);
+  const files = policyFileList(values.policies ?? process.env.POLICIES);
+  const policySets = loadPolicyFiles(files);
+  await validatePolicySets(policySets);
+  const verdict = await runScenario(spec, { policySets });
   // HARNESS_REPORTS_DIR: where tests that run this command put their reports, so that
   // short runs never overwrite the full ones under reports/.
   const dir = writeReports(verdict, path.resolve(process.env.HARNESS_REPORTS_DIR ?? path.join(REPO_ROOT, 'reports')));

@@ -19,6 +19,8 @@ export interface CollectorSpec {
   /** Process and log name (otelcol, otelcol-front-a...). */
   name: string;
   configFile: string;
+  /** Further --config files on top of configFile, and feature gates (StackConfig.collectorLayers). */
+  layers?: { files: string[]; featureGates: string[] };
   /** Values for the config's ${env:...} placeholders, on top of process.env. */
   env: Record<string, string>;
   /** The health_check extension's URL. */
@@ -28,10 +30,19 @@ export interface CollectorSpec {
   detached?: boolean;
 }
 
+/** The Collector's command line: its config, each layer on top, and the feature gates they need. */
+export function collectorArgs(configFile: string, layers?: { files: string[]; featureGates: string[] }): string[] {
+  return [
+    `--config=${configFile}`,
+    ...(layers?.files ?? []).map((f) => `--config=${f}`),
+    ...(layers?.featureGates.length ? [`--feature-gates=${layers.featureGates.join(',')}`] : []),
+  ];
+}
+
 /** Starts a Collector and waits until it is healthy and has started every pipeline. */
 export async function startCollector(spec: CollectorSpec): Promise<ManagedProcess> {
   const proc = ManagedProcess.start({
-    name: spec.name, command: requireTool('otelcol'), args: [`--config=${spec.configFile}`],
+    name: spec.name, command: requireTool('otelcol'), args: collectorArgs(spec.configFile, spec.layers),
     env: { ...process.env, ...spec.env }, logDir: spec.logDir, detached: spec.detached,
   });
   try {

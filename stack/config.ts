@@ -43,6 +43,11 @@ export interface StackConfig {
   runDir: string;
   decisionWait: string;
   readyTimeoutMs: number;
+  /**
+   * Configuration layers loaded after docker/otelcol/config.yaml (each a further --config,
+   * whose maps extend the base), and feature gates to turn on: the sampling lab's policy sets.
+   */
+  collectorLayers?: { files: string[]; featureGates: string[] };
 }
 
 export class ConfigError extends Error {

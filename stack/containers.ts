@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { configEnv, type PortName, type StackConfig } from './config.ts';
 import { startEngine, type ContainerEngine } from './engine.ts';
-import { COLLECTOR_READY_LINE } from './collector.ts';
+import { collectorArgs, COLLECTOR_READY_LINE } from './collector.ts';
 import { COLLECTOR_CONFIG, TEMPO_CONFIG } from './local.ts';
 import { preparePrometheusConfig, prometheusFlags } from './prometheus.ts';
 import { assertPortFree } from './ports.ts';
@@ -125,11 +125,13 @@ export class ContainersStackProvider implements StackProvider {
       // A container in another's namespace has no published ports of its own, so its
       // readiness is its log line ("Everything is ready": every pipeline started, which
       // a bad processor config prevents), then its health endpoint through Tempo's ports.
+      const layersIn = (cfg.collectorLayers?.files ?? []).map((source, i) => ({ source, target: `/etc/otelcol/layer-${i + 1}.yaml` }));
       const collector = new GenericContainer(tags.otelcol)
         .withNetworkMode(`container:${tempoStarted.getId()}`)
         .withLabels(labels)
         .withEnvironment(env)
-        .withCopyFilesToContainer([{ source: COLLECTOR_CONFIG, target: COLLECTOR_CONFIG_IN }])
+        .withCopyFilesToContainer([{ source: COLLECTOR_CONFIG, target: COLLECTOR_CONFIG_IN }, ...layersIn.map((l) => ({ source: l.source, target: l.target }))])
+        .withCommand(collectorArgs(COLLECTOR_CONFIG_IN, cfg.collectorLayers && { files: layersIn.map((l) => l.target), featureGates: cfg.collectorLayers.featureGates }))
         .withLogConsumer((s) => s.pipe(fs.createWriteStream(path.join(logDir, 'otelcol.log'))))
         .withWaitStrategy(Wait.forLogMessage(COLLECTOR_READY_LINE))
         .withStartupTimeout(cfg.readyTimeoutMs);

@@ -83,7 +83,7 @@ export class LocalStackProvider implements StackProvider {
       });
       stack.starters.set('otelcol', async () => {
         const collector = await startCollector({
-          name: 'otelcol', configFile: COLLECTOR_CONFIG, env: configEnv(cfg, tempoData),
+          name: 'otelcol', configFile: COLLECTOR_CONFIG, layers: cfg.collectorLayers, env: configEnv(cfg, tempoData),
           healthUrl: `http://${cfg.host}:${cfg.ports.COLLECTOR_HEALTH_PORT}/`,
           logDir, readyTimeoutMs: cfg.readyTimeoutMs, detached: this.detached,
         });

@@ -1,4 +1,5 @@
 import type { FaultVerdict, KeptUnfaulted, Mismatch } from '../verdict/compute.ts';
+import type { SetFigures } from '../sampling/lab/measure.ts';
 import type { DashboardSaid } from '../verdict/dashboard.ts';
 import type { WaterfallRow } from './waterfall.ts';
 
@@ -38,7 +39,14 @@ export interface ScenarioVerdict {
   k6: { exit_code: number | null; http_reqs?: number; p95_ms?: number; p99_ms?: number; dropped_iterations?: number };
   timings: Record<string, number>;
   /** Tempo's sampled tenants against the Collector's own tail-sampling counters. */
-  sampling_cross_check: { collector_sampled_total: number; tempo_kept_seed: number; tempo_kept_harness: number; match: boolean; per_policy: Record<string, number> };
+  sampling_cross_check: {
+    collector_sampled_total: number; tempo_kept_seed: number; tempo_kept_harness: number;
+    /** Traces each user policy set's tenant holds (POLICIES=...). */
+    tempo_kept_lab?: Record<string, number>;
+    match: boolean; per_policy: Record<string, number>;
+  };
+  /** Every policy set measured alike, when user sets ran beside the harness's (POLICIES=...). */
+  policy_sets?: SetFigures[];
   /** Which Prometheus alerts fired, and when, beside the trace detection (not judged). */
   dashboard?: DashboardSaid;
   fault_counters: unknown;

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { POLICY_SET_COLUMNS, policySetRows } from '../sampling/lab/table.ts';
 import { dashboardLines } from '../verdict/dashboard.ts';
 import { SEED_QUEUE_POLICY_MS, type QueueDistribution } from '../verdict/queue-ratio.ts';
 import type { ScenarioVerdict } from './types.ts';
@@ -30,7 +31,13 @@ export function terminalTable(v: ScenarioVerdict): string {
   if (v.kept_whole.checked) lines.push(`  kept faulted traces complete (every span of tenant full): ${v.kept_whole.checked - v.kept_whole.split} of ${v.kept_whole.checked}`);
   if (v.dashboard) lines.push(...dashboardLines(v.dashboard, v.per_fault));
   const cc = v.sampling_cross_check;
-  lines.push(`  collector says it kept ${cc.collector_sampled_total} traces; Tempo holds ${cc.tempo_kept_seed} (seed) + ${cc.tempo_kept_harness} (harness) = ${cc.tempo_kept_seed + cc.tempo_kept_harness}: ${cc.match ? 'match' : 'MISMATCH'}`);
+  const labHeld = Object.entries(cc.tempo_kept_lab ?? {});
+  const held = cc.tempo_kept_seed + cc.tempo_kept_harness + labHeld.reduce((a, [, n]) => a + n, 0);
+  lines.push(`  collector says it kept ${cc.collector_sampled_total} traces; Tempo holds ${cc.tempo_kept_seed} (seed) + ${cc.tempo_kept_harness} (harness)${labHeld.map(([k, n]) => ` + ${n} (${k})`).join('')} = ${held}: ${cc.match ? 'match' : 'MISMATCH'}`);
+  if (v.policy_sets) {
+    lines.push('  policy sets side by side (POLICIES=...):');
+    for (const r of policySetRows(v.policy_sets)) lines.push(`    ${r[0]!.padEnd(22)} survival ${r[1]}; retention warm-up ${r[2]}, fault ${r[3]}; stored ${r[4]} spans, ${r[5]}; whole ${r[6]}; kept by ${r[7]}`);
+  }
   if (v.failures.length) lines.push('  failed:', ...v.failures.map((m) => `    ${m.path}: expected ${m.expected}, got ${m.actual}`));
   if (v.waterfall) lines.push(`\n  slowest faulted trace ${v.waterfall.trace_id} (${v.waterfall.faults.join(', ')}):`, textWaterfall(v.waterfall.rows).replace(/^/gm, '    '));
   return lines.join('\n');
@@ -77,6 +84,7 @@ function html(v: ScenarioVerdict): string {
 <p><em>${esc(v.question)}</em></p>
 <p>${v.requests} requests, ${v.faulted} faulted, ${v.duration_s.toFixed(1)} s, execution provider <b>${esc(v.device)}</b>. Unfaulted traces kept by the baseline: ${pct(v.kept_unfaulted.ratio)} (expected ${pct(v.kept_unfaulted.expected_ratio)}). Retention of all traces: harness ${pct(v.retention.harness)}, seed ${pct(v.retention.seed)}.</p>
 ${fails ? `<h2>Failed criteria</h2><ul>${fails}</ul>` : ''}
+${v.policy_sets ? `<h2>Policy sets side by side</h2><table><tr>${POLICY_SET_COLUMNS.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>${policySetRows(v.policy_sets).map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('\n')}</table>` : ''}
 <h2>Surfaced and survived</h2><table><tr><th>fault</th><th>detection query</th><th>faulted</th><th>matched</th><th>recall</th><th>precision</th><th>kept (harness)</th><th>kept (seed)</th></tr>${faults}</table>
 ${v.per_fault.filter((f) => f.queue).map((f) => `<h2>Queue wait against forward pass</h2><pre>${esc(queueLines(f.queue!, f.recall_mode === 'measured').join('\n'))}</pre>`).join('')}
 ${v.dashboard ? `<h2>What the dashboard said</h2><p>Prometheus's alerts (docker/prometheus/rules.yml) during the run, beside the traces the detection query found. Not judged.</p><pre>${esc(dashboardLines(v.dashboard, v.per_fault).join('\n'))}</pre>` : ''}

@@ -21,6 +21,9 @@ import { explainMissed } from '../verdict/missing-signal.ts';
 import { queueDistribution, queueSample } from '../verdict/queue-ratio.ts';
 import type { ScenarioSpec } from './config.ts';
 import { runK6 } from './k6.ts';
+import { LAB_FEATURE_GATES, labProcessor, labTenant, writeLabLayer } from '../sampling/lab/layer.ts';
+import { measureSet, readTempoIngest, type MeasureInput, type SetFigures, type SetUnderTest } from '../sampling/lab/measure.ts';
+import type { PolicySet } from '../sampling/lab/policy-file.ts';
 import { assertK6Ran, k6Target, startTestbed, type RunningTestbed } from './testbed.ts';
 
 export const TRACE_WAIT_MS = 90_000;
@@ -40,6 +43,12 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Start the stack; tests pass their own provider settings. */
   stackConfig?: StackConfig;
+  /**
+   * Policy sets to run beside the seed's and the harness's (make scenario-<p> POLICIES=...,
+   * the sampling lab), each in its own pipeline and Tempo tenant; validated by the caller.
+   * The verdict then measures every set alike (policy_sets); its pass stays the harness set's.
+   */
+  policySets?: PolicySet[];
 }
 
 export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Promise<ScenarioVerdict> {
@@ -47,7 +56,11 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
   const t0 = performance.now();
   const timings: Record<string, number> = {};
   const mark = (k: string, since: number) => (timings[k] = Math.round(performance.now() - since));
-  const cfg = opts.stackConfig ?? loadStackConfig({ ...process.env, ...opts.env, TAIL_DECISION_WAIT: spec.decision_wait });
+  const baseCfg = opts.stackConfig ?? loadStackConfig({ ...process.env, ...opts.env, TAIL_DECISION_WAIT: spec.decision_wait });
+  const lab = opts.policySets ?? [];
+  const cfg: StackConfig = lab.length
+    ? { ...baseCfg, collectorLayers: { files: [writeLabLayer(lab, path.join(baseCfg.runDir, 'otelcol'))], featureGates: LAB_FEATURE_GATES } }
+    : baseCfg;
   let tb: RunningTestbed | undefined;
   try {
     tb = await startTestbed({
@@ -78,13 +91,15 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
     const seedTenant = full.forTenant(TENANTS.seed);
     const harnessTenant = full.forTenant(TENANTS.harness);
     // Over the whole life of the stack (priming included), as the sampler's counters are.
-    const sampling = await waitForSampling([seedTenant, harnessTenant], stack.endpoints.collectorTelemetryUrl,
+    const labTenants = lab.map((p) => full.forTenant(labTenant(p)));
+    const sampling = await waitForSampling([seedTenant, harnessTenant, ...labTenants], stack.endpoints.collectorTelemetryUrl,
       { start: Math.floor(tb.startedAt / 1000) - 5, end: range.end }, TRACE_WAIT_MS);
     mark('sampling_settled_ms', t);
     const [keptHarness, keptSeed] = await Promise.all([keptSet(harnessTenant, range), keptSet(seedTenant, range)]);
     const crossCheck: ScenarioVerdict['sampling_cross_check'] = {
       collector_sampled_total: sampling.counts.sampledTotal, tempo_kept_seed: sampling.held[0]!, tempo_kept_harness: sampling.held[1]!,
-      match: sampling.settled && sampling.counts.sampledTotal === sampling.held[0]! + sampling.held[1]!, per_policy: sampling.counts.perPolicy,
+      ...(lab.length ? { tempo_kept_lab: Object.fromEntries(lab.map((p, i) => [p.name, sampling.held[2 + i]!])) } : {}),
+      match: sampling.settled && sampling.counts.sampledTotal === sampling.held.reduce((a, b) => a + b, 0), per_policy: sampling.counts.perPolicy,
     };
     const faultsInScope = (Object.keys(spec.faults) as FaultName[]);
     const faulted = entries.filter((e) => e.faults.length > 0);
@@ -117,6 +132,10 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
       warmup_start: Math.floor(warmupStart), fault_start: Math.round(warmupStart + spec.warmup_s),
       fault_end: Math.round(warmupStart + spec.warmup_s + spec.fault_s),
     }, TRACE_WAIT_MS);
+    const policySets = lab.length ? await measurePolicySets(full, stack.endpoints, lab, {
+      entries, faults: faultsInScope, fullFaulted, range, fullTenant: TENANTS.full,
+      phases: { warmup_start_ms: warmupStart * 1000, warmup_s: spec.warmup_s, fault_s: spec.fault_s },
+    }) : undefined;
     const wf = await waterfallFor(full, spec, faulted);
     const { stages, device } = await stageBreakdown(full, entries);
     const sumOver = <K extends 'faulted' | 'true_positives' | 'matched'>(k: K) => perFault.reduce((a, v) => a + v[k], 0);
@@ -153,6 +172,7 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
       },
       timings,
       sampling_cross_check: crossCheck,
+      ...(policySets ? { policy_sets: policySets } : {}),
       dashboard,
       fault_counters: counters.faults.filter((f) => f.enabled || Object.values(f.counters).some((n) => n > 0)).map((f) => ({ name: f.name, counters: f.counters })),
     };
@@ -162,6 +182,23 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
     await tb?.stop();
     timings.stop_ms = Math.round(performance.now() - t);
   }
+}
+
+/** The seed's set, the harness's and each user set, measured alike (assertions/sampling/lab/measure.ts). */
+async function measurePolicySets(
+  full: TempoClient, endpoints: { tempoUrl: string; collectorTelemetryUrl: string }, lab: PolicySet[],
+  m: Omit<MeasureInput, 'ingest' | 'samplerText'>,
+): Promise<SetFigures[]> {
+  const ingest = await readTempoIngest(endpoints.tempoUrl);
+  const samplerText = await (await fetch(endpoints.collectorTelemetryUrl, { signal: AbortSignal.timeout(10_000) })).text();
+  const sets: SetUnderTest[] = [
+    { name: 'seed', source: 'docker/otelcol/config.yaml (tail_sampling/seed)', tenant: TENANTS.seed, processor: 'seed' },
+    { name: 'harness', source: 'docker/otelcol/config.yaml (tail_sampling/harness)', tenant: TENANTS.harness, processor: 'harness' },
+    ...lab.map((p) => ({ name: p.name, source: p.source, tenant: labTenant(p), processor: labProcessor(p).replace(/^tail_sampling\//, '') })),
+  ];
+  const out: SetFigures[] = [];
+  for (const s of sets) out.push(await measureSet(full.forTenant(s.tenant), s, { ...m, ingest, samplerText }));
+  return out;
 }
 
 /** Queue wait against forward pass over every request that queued behind the device fault. */

@@ -36,7 +36,7 @@ export interface OtlpSpan {
 export interface OtlpTrace {
   resourceSpans?: {
     resource?: { attributes?: OtlpAttribute[] };
-    scopeSpans?: { spans?: OtlpSpan[] }[];
+    scopeSpans?: { scope?: { name?: string; attributes?: OtlpAttribute[] }; spans?: OtlpSpan[] }[];
   }[];
 }
 

@@ -12,10 +12,20 @@ import { describe, expect, it } from 'vitest';
 import { loadScenario, patternNames } from '../../../assertions/scenario/config.ts';
 import { terminalTable } from '../../../assertions/reports/write.ts';
 import { scenarioCommand } from '../../helpers/workshop.ts';
+import type { ScenarioVerdict } from '../../../assertions/reports/types.ts';
 import { runScenarioCommand } from './scenario-command.ts';
 
 /** The scenario test is split over this many files, so that test workers share its runs. */
 export const SCENARIO_FILES = 2;
+
+/**
+ * The short sampling lab: this pattern's run also carries policy sets written as a team
+ * would (test/fixtures/policies: a whole Collector configuration, a tail_sampling block,
+ * a bare list), passed as a user passes them (POLICIES in the environment of the same
+ * make command), each in its own pipeline and tenant.
+ */
+export const LAB_PATTERN = 'mixed';
+export const LAB_POLICIES = ['team-collector.yaml', 'span-budget.yaml', 'errors-and-slow.yaml'].map((f) => `test/fixtures/policies/${f}`);
 
 /** Registers the short runs of the patterns that fall to file `part` (0-based) of SCENARIO_FILES. */
 export function scenarioSuite(part: number): void {
@@ -24,7 +34,7 @@ export function scenarioSuite(part: number): void {
     for (const name of mine) {
       it(`should reproduce and prove '${name}' end to end (${scenarioCommand(name)})`, async () => {
         const spec = loadScenario(name, { short: true, env: {} });
-        const run = await runScenarioCommand(name, scenarioCommand(name));
+        const run = await runScenarioCommand(name, scenarioCommand(name), name === LAB_PATTERN ? { POLICIES: LAB_POLICIES.join(',') } : {});
         expect(run.verdict, `'${scenarioCommand(name)}' wrote no verdict (exit ${run.exit.code}):\n${run.log}`).toBeDefined();
         const verdict = run.verdict!;
         console.log(terminalTable(verdict));
@@ -36,9 +46,26 @@ export function scenarioSuite(part: number): void {
         // The seed's policy set has nothing for a tokenizer cold start: only the 3% baseline
         // (and the rare slow request) keeps one. The harness set keeps them all (above).
         if (name === 'cold-start') expect(verdict.survival_faulted_seed).toBeLessThan(0.5);
+        if (name === LAB_PATTERN) expectLabFigures(verdict);
         expect(run.busyPorts, 'test ports still bound after the run').toEqual([]);
         expect(run.left, 'processes of the run left behind').toEqual([]);
       });
     }
   });
+}
+
+/** Every set measured alike, and the two ways of counting the seed's and the harness's survival agreeing. */
+function expectLabFigures(v: ScenarioVerdict): void {
+  const sets = v.policy_sets ?? [];
+  expect(sets.map((s) => s.set)).toEqual(['seed', 'harness', 'team-collector', 'span-budget', 'errors-and-slow']);
+  expect(v.sampling_cross_check.match, 'the sampler\'s kept count against every tenant').toBe(true);
+  const survival = (name: string) => sets.find((s) => s.set === name)!.survival_min;
+  expect(survival('seed')).toBeCloseTo(v.survival_faulted_seed!, 9);
+  expect(survival('harness')).toBeCloseTo(v.survival_faulted!, 9);
+  for (const s of sets) {
+    expect(s.kept_whole.split, `${s.set}: kept faulted traces split`).toBe(0);
+    expect(s.kept_by_policy['(not recorded)'] ?? 0, `${s.set}: kept traces naming no policy`).toBe(0);
+    expect(s.stored.spans, `${s.set}: spans its tenant received`).toBeGreaterThan(0);
+    expect(s.decided, `${s.set}: traces its sampler decided`).toBeGreaterThanOrEqual(v.requests);
+  }
 }

@@ -1,0 +1,73 @@
+/**
+ * The sampling lab's report: every set in every pattern, and the few claims that can go
+ * either way. What a set keeps is measured, not judged (a user's set may keep little on
+ * purpose); what is claimed is that the measurement is sound: the sampler's own count of
+ * kept traces equals what the tenants hold, and what a set keeps it keeps whole. The
+ * harness set's 100% survival is not claimed here: its extra policies restate the
+ * detection queries, so it holds by construction.
+ */
+import type { SetFigures } from './measure.ts';
+import { markdownTable, POLICY_SET_COLUMNS, policySetRows } from './table.ts';
+
+export interface LabRun {
+  pattern: string;
+  pass: boolean;
+  requests: number;
+  faulted: number;
+  collector_matches_tempo: boolean;
+  sets: SetFigures[];
+}
+
+export interface LabReport {
+  short: boolean;
+  policy_files: string[];
+  sets: string[];
+  runs: LabRun[];
+  errors: string[];
+  duration_s: number;
+}
+
+export interface LabClaim {
+  claim: string;
+  holds: boolean;
+  detail: string;
+}
+
+export function labClaims(r: LabReport): LabClaim[] {
+  const mismatched = r.runs.filter((x) => !x.collector_matches_tempo).map((x) => x.pattern);
+  const split = r.runs.flatMap((x) => x.sets.filter((s) => s.kept_whole.split > 0).map((s) => `${x.pattern}/${s.set}: ${s.kept_whole.split} of ${s.kept_whole.checked}`));
+  const unrecorded = r.runs.flatMap((x) => x.sets.filter((s) => (s.kept_by_policy['(not recorded)'] ?? 0) > 0).map((s) => `${x.pattern}/${s.set}`));
+  return [
+    { claim: 'the sampler\'s count of kept traces equals what the tenants hold, in every run', holds: r.runs.length > 0 && mismatched.length === 0, detail: mismatched.length ? `mismatch in ${mismatched.join(', ')}` : `${r.runs.length} runs` },
+    { claim: 'every faulted trace a set kept is whole (every span of tenant full)', holds: split.length === 0, detail: split.length ? split.join('; ') : 'none split' },
+    { claim: 'every kept faulted trace names the policy that kept it (tailsampling.policy)', holds: unrecorded.length === 0, detail: unrecorded.length ? `not recorded in ${unrecorded.join(', ')}` : 'all named' },
+  ];
+}
+
+const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+
+export function labMarkdown(r: LabReport, claims: LabClaim[]): string {
+  const names = [...new Set(r.runs.flatMap((x) => x.sets.map((s) => s.set)))];
+  const cell = (x: LabRun, set: string, f: (s: SetFigures) => string) => {
+    const s = x.sets.find((y) => y.set === set);
+    return s ? f(s) : '-';
+  };
+  const summary = (title: string, f: (s: SetFigures) => string) => [
+    `### ${title}`, '',
+    markdownTable(['set', ...r.runs.map((x) => x.pattern)], names.map((n) => [n, ...r.runs.map((x) => cell(x, n, f))])), '',
+  ];
+  return [
+    `# Sampling lab${r.short ? ' (short)' : ''}`, '',
+    `Policy files: ${r.policy_files.map((f) => `\`${f}\``).join(', ')}. Each pattern is one scenario run with every set in its own Collector pipeline and Tempo tenant, on the same requests. ${r.duration_s.toFixed(0)} s.`, '',
+    'Survival counts the ledger\'s faulted requests a set kept (no detection query is read). The harness set\'s survival is 100% by construction (its extra policies restate the detection queries); the seed\'s and yours can go either way. Stored spans and bytes are what each Tempo tenant received over the run\'s stack life (priming included); bytes can exceed tenant full\'s because the sampler releases each trace in batches of its own, resource and scope repeated.', '',
+    '## Claims', '',
+    ...claims.map((c) => `- ${c.holds ? 'holds' : '**does not hold**'}: ${c.claim} (${c.detail})`), '',
+    ...(r.errors.length ? ['## Could not run', '', ...r.errors.map((e) => `- ${e}`), ''] : []),
+    '## Every set, every pattern', '',
+    ...summary('Survival of faulted traces (lowest fault of the pattern)', (s) => pct(s.survival_min)),
+    ...summary('Retention of all traces in the fault phase', (s) => pct(s.retention.fault)),
+    ...summary('Retention of all traces in the warm-up', (s) => pct(s.retention.warmup)),
+    ...summary('Bytes stored, share of tenant full', (s) => pct(s.stored.bytes_share_of_full)),
+    ...r.runs.flatMap((x) => [`## ${x.pattern}: ${x.requests} requests, ${x.faulted} faulted`, '', markdownTable(POLICY_SET_COLUMNS, policySetRows(x.sets)), '']),
+  ].join('\n');
+}
