@@ -225,6 +225,16 @@ async function waterfallFor(full: TempoClient, spec: ScenarioSpec, faulted: Ledg
 }
 
 /**
+ * A span's row in the stage breakdown: its name, and for the HTTP spans between services
+ * (two of one name, the caller's and the callee's) which side it is, so that the time a
+ * call spends between the two shows as the CLIENT row less the SERVER row.
+ */
+function stageKey(s: { name: string; kind?: string | number }): string {
+  const side = s.kind === 'SPAN_KIND_CLIENT' ? 'client' : s.kind === 'SPAN_KIND_SERVER' ? 'server' : undefined;
+  return side && !(Object.values(Spans) as string[]).includes(s.name) ? `${s.name} (${side})` : s.name;
+}
+
+/**
  * Median duration of each span name over a sample of faulted and unfaulted traces, and
  * the execution provider those traces' inference spans report.
  */
@@ -238,7 +248,8 @@ async function stageBreakdown(full: TempoClient, entries: LedgerEntry[]): Promis
       for (const s of t ? spansOf(t) : []) {
         if (s.name === Spans.inference) device = String(attrsToRecord(s.attributes)[Attr.deviceType] ?? device);
         const d = Number(BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano)) / 1e6;
-        by.set(s.name, [...(by.get(s.name) ?? []), d]);
+        const key = stageKey(s);
+        by.set(key, [...(by.get(key) ?? []), d]);
       }
     }
     return by;
@@ -246,6 +257,7 @@ async function stageBreakdown(full: TempoClient, entries: LedgerEntry[]): Promis
   const f = await collect(entries.filter((e) => e.faults.length > 0));
   const u = await collect(entries.filter((e) => e.faults.length === 0));
   const medianOf = (xs: number[] | undefined) => (xs?.length ? median(xs) : null);
-  const stages = Object.values(Spans).filter((n) => f.has(n) || u.has(n)).map((n) => ({ stage: n, faulted_median_ms: medianOf(f.get(n)), unfaulted_median_ms: medianOf(u.get(n)) }));
+  const names = [...Object.values(Spans), ...[...new Set([...f.keys(), ...u.keys()])].filter((k) => !(Object.values(Spans) as string[]).includes(k)).sort()];
+  const stages = names.filter((n) => f.has(n) || u.has(n)).map((n) => ({ stage: n, faulted_median_ms: medianOf(f.get(n)), unfaulted_median_ms: medianOf(u.get(n)) }));
   return { stages, device };
 }

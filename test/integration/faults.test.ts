@@ -196,7 +196,7 @@ async function inFlight(): Promise<number> {
 }
 
 describe('reset', () => {
-  it('should bring latency back within 5% of the baseline median after DELETE /faults', async () => {
+  it('should bring latency back to at most 5% above the baseline median after DELETE /faults', async () => {
     // Fine-grained alternation (a few requests before, the faults on, DELETE, a few
     // after, many rounds) so that drift in this shared machine's load falls on both
     // sides alike: an A/A run of this design differs by about 1%. The faults in the
@@ -222,6 +222,9 @@ describe('reset', () => {
     console.log(`reset: baseline median ${b} ms, with faults ${d} ms, after DELETE ${a} ms (${(((a - b) / b) * 100).toFixed(1)}%, ${RESET_ROUNDS} alternating rounds)`);
     // The measurement can see a fault: with it on, the median moves well past 5%.
     expect(d, `baseline ${b} ms, with faults ${d} ms`).toBeGreaterThan(b * (1 + LATENCY_TOLERANCE));
-    expect(Math.abs(a - b) / b, `baseline ${b} ms, after reset ${a} ms`).toBeLessThanOrEqual(LATENCY_TOLERANCE);
+    // One-sided: what a reset must remove is the fault's cost. A median below the baseline
+    // cannot come from a fault left behind (a loaded 2-core machine gave -6.3% once, with
+    // another process's load falling on the baseline rounds).
+    expect((a - b) / b, `baseline ${b} ms, after reset ${a} ms`).toBeLessThanOrEqual(LATENCY_TOLERANCE);
   });
 });
