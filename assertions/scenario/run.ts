@@ -18,7 +18,7 @@ import { keptSet, matchedBy, waitForAllTraces, waitForSampling, wholeTraces } fr
 import { faultVerdict, judge, judgeWhole, keptUnfaulted, PASS_RECALL, type FaultVerdict } from '../verdict/compute.ts';
 import { whatTheDashboardSaid } from '../verdict/dashboard.ts';
 import { explainMissed } from '../verdict/missing-signal.ts';
-import { queueDistribution, queueSample } from '../verdict/queue-ratio.ts';
+import { queueDistribution, queueSample, SEED_QUEUE_POLICY_MS } from '../verdict/queue-ratio.ts';
 import type { ScenarioSpec } from './config.ts';
 import { runK6 } from './k6.ts';
 import { LAB_FEATURE_GATES, labProcessor, labTenant, writeLabLayer } from '../sampling/lab/layer.ts';
@@ -31,6 +31,8 @@ export const STAGE_SAMPLE = 30;
 /** Missed traces fetched from tenant full to say which signal a failed recall lacks. */
 export const EXPLAIN_SAMPLE = 5;
 export const TENANTS = { full: 'full', seed: 'sampled', harness: 'sampled-harness' } as const;
+/** The harness set's high-gpu-queue-float policy (docker/otelcol/config.yaml) as TraceQL. */
+export const HARNESS_QUEUE_QUERY = `{ span.${Attr.queueWaitMs} >= ${SEED_QUEUE_POLICY_MS} }`;
 
 import { HarnessError } from './errors.ts';
 
@@ -120,7 +122,12 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
       const ids = new Set(entries.map((e) => e.trace_id));
       for (const f of FAULT_NAMES) baselineMatches[f] = [...await matchedBy(full, spec.detection[f], range)].filter((id) => ids.has(id)).length;
     }
-    const kept = keptUnfaulted(entries, keptHarness);
+    // What the harness set's other policies keep of the unfaulted requests: the traces its
+    // conditions select, asked of tenant full (the four detection queries, which its extra
+    // policies restate, and its float queue policy).
+    const signalled = new Set<string>();
+    for (const q of [...new Set([...Object.values(spec.detection), HARNESS_QUEUE_QUERY])]) for (const id of await matchedBy(full, q, range)) signalled.add(id);
+    const kept = keptUnfaulted(entries, keptHarness, signalled);
     const whole = await wholeTraces(fullFaulted, harnessTenant, faulted.map((e) => e.trace_id).filter((id) => keptHarness.has(id)));
     const failures = [...judge(perFault, kept, spec.min_faulted, baselineMatches), ...judgeWhole(whole.split, whole.checked)];
     const runIds = new Set(entries.map((e) => e.trace_id));

@@ -87,12 +87,18 @@ export function faultVerdict(
   };
 }
 
-/** The unfaulted share the sampled tenant kept, against what the policies predict. */
-export function keptUnfaulted(entries: LedgerEntry[], kept: Set<string>): KeptUnfaulted {
+/**
+ * The unfaulted share the sampled tenant kept, against what the policies predict: the 3%
+ * hash, plus every request another policy must keep whatever the hash says: a 5xx, a slow
+ * one, and those whose spans show a bottleneck signal (`signalled`, the harness policies'
+ * conditions asked of tenant full), which an unfaulted request on a loaded machine can
+ * show for real (a queue wait longer than its forward pass).
+ */
+export function keptUnfaulted(entries: LedgerEntry[], kept: Set<string>, signalled: ReadonlySet<string> = new Set()): KeptUnfaulted {
   const unfaulted = entries.filter((e) => e.faults.length === 0);
   const n = unfaulted.length;
   const keptCount = unfaulted.filter((e) => kept.has(e.trace_id)).length;
-  const forced = unfaulted.filter((e) => e.status >= 500 || e.latency_ms >= LATENCY_POLICY_MS);
+  const forced = unfaulted.filter((e) => e.status >= 500 || e.latency_ms >= LATENCY_POLICY_MS || signalled.has(e.trace_id));
   const p = BASELINE_PERCENT / 100;
   const expected = n === 0 ? 0 : (forced.length + (n - forced.length) * p) / n;
   const sd = Math.sqrt(Math.max(n, 1) * p * (1 - p));

@@ -45,6 +45,18 @@ describe('keptUnfaulted', () => {
     expect(missing.predicted_missing.length).toBeGreaterThan(0);
   });
 
+  it('should expect the unfaulted requests whose spans show a bottleneck signal, and only those', () => {
+    const es = Array.from({ length: 400 }, (_, i) => entry(9000 + i));
+    // A loaded machine: 60 unfaulted requests queued longer than their forward pass, and the harness set kept them.
+    const signalled = new Set(es.slice(0, 60).map((e) => e.trace_id));
+    const kept = new Set([...signalled, ...es.filter((e) => probabilisticKeeps(e.trace_id, 3)).map((e) => e.trace_id)]);
+    expect(keptUnfaulted(es, kept).within_tolerance).toBe(false);
+    expect(keptUnfaulted(es, kept, signalled).within_tolerance).toBe(true);
+    // The signal explains those 60, not 60 more.
+    const more = new Set([...kept, ...es.slice(60, 120).map((e) => e.trace_id)]);
+    expect(keptUnfaulted(es, more, signalled).within_tolerance).toBe(false);
+  });
+
   it('should flag a kept share far from 3% when sampling keeps everything', () => {
     const es = Array.from({ length: 400 }, (_, i) => entry(5000 + i));
     expect(keptUnfaulted(es, new Set(es.map((e) => e.trace_id))).within_tolerance).toBe(false);
