@@ -63,6 +63,8 @@ export interface WholeTraces {
   checked: number;
   /** Kept traces that miss spans tenant full has, with both counts. */
   split: { trace_id: string; full: number; kept: number }[];
+  /** The kept traces as the kept tenant returned them (for callers that read more of them). */
+  traces: ReadonlyMap<string, OtlpTrace | undefined>;
 }
 
 /**
@@ -75,5 +77,5 @@ export async function wholeTraces(full: ReadonlyMap<string, OtlpTrace | undefine
   const k = await kept.tracesById(ids);
   const count = (t: OtlpTrace | undefined) => (t ? spansOf(t).length : 0);
   const split = ids.map((id) => ({ trace_id: id, full: count(full.get(id)), kept: count(k.get(id)) })).filter((x) => x.kept < x.full);
-  return { checked: ids.length, split };
+  return { checked: ids.length, split, traces: k };
 }

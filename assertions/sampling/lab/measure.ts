@@ -113,10 +113,9 @@ export async function measureSet(client: TempoClient, set: SetUnderTest, m: Meas
   const share = (xs: LedgerEntry[]) => (xs.length ? xs.filter((e) => kept.has(e.trace_id)).length / xs.length : 0);
   const keptFaulted = faulted.map((e) => e.trace_id).filter((id) => kept.has(id));
   const whole = await wholeTraces(m.fullFaulted, client, keptFaulted);
-  const keptTraces = await client.tracesById(keptFaulted);
   const byPolicy: Record<string, number> = {};
   for (const id of keptFaulted) {
-    const p = policyOf(keptTraces.get(id));
+    const p = policyOf(whole.traces.get(id));
     byPolicy[p] = (byPolicy[p] ?? 0) + 1;
   }
   const bytes = m.ingest.bytes[set.tenant] ?? 0;
