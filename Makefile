@@ -101,6 +101,14 @@ scenario-%: deps tools assets model-pretrained ## Run one scenario end to end an
 bench: deps tools assets model-pretrained ## Benchmarks: latency at fixed rates, tracing on/off, stage costs; writes reports/bench/
 	node bench/run.ts
 
+.PHONY: bench-overhead
+bench-overhead: deps tools assets model-pretrained ## The tracing on/off part of the bench alone (ratios with 95% intervals; BENCH_RATES, BENCH_ROUNDS, BENCH_BLOCK_S); writes reports/bench/overhead.*
+	node bench/overhead.ts
+
+.PHONY: bench-profile
+bench-profile: deps tools assets model-pretrained ## Where a traced request's CPU goes: both pipelines under node --cpu-prof, CPU ms per request by part; writes reports/bench/profile.*
+	node bench/profile.ts
+
 .PHONY: bench-model
 bench-model: deps assets model-pretrained ## The forward-pass part of the bench alone (served model and generated one, about 70 s); prints its table
 	node bench/model.ts

@@ -11,7 +11,9 @@ export function quantiles(xs: readonly number[], ps: readonly number[]): number[
   for (const p of ps) if (!(p >= 0 && p <= 1)) throw new RangeError(`quantile ${p} is outside [0, 1]`);
   // A NaN would leave the sort order undefined, and every quantile with it.
   if (xs.some(Number.isNaN)) throw new RangeError('the sample holds a NaN; leave out what was not measured first');
-  const s = [...xs].sort((a, b) => a - b);
+  // A typed array sorts numerically without a comparator call per step: the bootstrap sorts
+  // pooled samples of thousands of latencies a few thousand times per interval.
+  const s = Float64Array.from(xs).sort();
   return ps.map((p) => {
     if (s.length === 0) return NaN;
     const h = (s.length - 1) * p;
@@ -109,4 +111,99 @@ export function bootstrapCI(
   if (xs.length === 0) throw new RangeError('the sample needs values');
   const ci = percentileBootstrap([xs], ([x]) => stat(x!), options);
   return { estimate: stat(xs), ...ci };
+}
+
+/** One pair of a paired comparison: side a's and side b's sample, measured back to back. */
+export interface BlockPair {
+  a: readonly number[];
+  b: readonly number[];
+}
+
+/**
+ * A paired block-bootstrap interval for stat(pooled a) / stat(pooled b), where the two
+ * sides were measured in alternating blocks (a then b, b then a, ...) and each side's
+ * samples are pooled over the blocks. A resample draws pairs.length whole pairs with
+ * replacement, pools the a and b samples of the pairs drawn and takes the ratio, so a
+ * drift of the machine that moves both blocks of a pair alike cancels out, and what the
+ * interval carries is how the ratio varies from pair to pair (the samples within a block
+ * are not independent of each other: they share that block's machine load). The draws
+ * depend only on the seed and the number of pairs, so two statistics of the same pairs
+ * with the same seed are resampled alike.
+ *
+ * `stat` is a quantile level (0.5: the median, the default) or any function of a sample.
+ * A level is computed without pooling: from the blocks sorted once, by counting how many
+ * values of the drawn blocks lie below a candidate (the same value quantile() gives of the
+ * pooled sample, at a small fraction of the cost on thousands of latencies per side).
+ */
+export function pairedBlockRatioCI(
+  pairs: readonly BlockPair[], stat: number | ((xs: readonly number[]) => number) = 0.5, options: BootstrapOptions = {},
+): RatioInterval {
+  if (pairs.length === 0) throw new RangeError('the comparison needs at least one pair of blocks');
+  if (pairs.some((p) => p.a.length === 0 || p.b.length === 0)) throw new RangeError('every block of every pair needs values');
+  if (pairs.some((p) => p.a.some(Number.isNaN) || p.b.some(Number.isNaN))) throw new RangeError('a block holds a NaN; leave out what was not measured first');
+  let ofSide: (side: 'a' | 'b', times: readonly number[]) => number;
+  if (typeof stat === 'number') {
+    if (!(stat >= 0 && stat <= 1)) throw new RangeError(`quantile ${stat} is outside [0, 1]`);
+    const pooled = { a: new SortedBlocks(pairs.map((p) => p.a)), b: new SortedBlocks(pairs.map((p) => p.b)) };
+    ofSide = (side, times) => pooled[side].quantile(times, stat);
+  } else {
+    ofSide = (side, times) => stat(pairs.flatMap((p, i) => Array.from({ length: times[i]! }, () => p[side]).flat()));
+  }
+  const ratioOf = (times: readonly number[]) => ofSide('a', times) / ofSide('b', times);
+  // The one sample resampled is the pairs' indices: a draw is a whole pair, counted per pair.
+  const ci = percentileBootstrap([pairs.map((_, i) => i)], ([drawn]) => {
+    const times = new Array<number>(pairs.length).fill(0);
+    for (const i of drawn!) times[i]!++;
+    return ratioOf(times);
+  }, options);
+  return { ratio: ratioOf(pairs.map(() => 1)), ...ci };
+}
+
+/** Blocks of one side, each sorted once, pooled with a multiplicity per block without copying. */
+class SortedBlocks {
+  private readonly blocks: Float64Array[];
+  /** Every value of every block, sorted: the candidates an order statistic is searched among. */
+  private readonly all: Float64Array;
+
+  constructor(blocks: readonly (readonly number[])[]) {
+    this.blocks = blocks.map((b) => Float64Array.from(b).sort());
+    this.all = Float64Array.from(blocks.flat()).sort();
+  }
+
+  /** quantile() of the pool that holds block i times[i] times. */
+  quantile(times: readonly number[], p: number): number {
+    const n = this.blocks.reduce((sum, b, i) => sum + b.length * times[i]!, 0);
+    const h = (n - 1) * p;
+    const lo = Math.floor(h);
+    const below = this.orderStatistic(times, lo);
+    return h === lo ? below : below + (h - lo) * (this.orderStatistic(times, lo + 1) - below);
+  }
+
+  /** The k-th smallest (from 0) value of the pool: the least candidate with more than k pooled values at or below it. */
+  private orderStatistic(times: readonly number[], k: number): number {
+    let lo = 0;
+    let hi = this.all.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.atOrBelow(times, this.all[mid]!) > k) hi = mid;
+      else lo = mid + 1;
+    }
+    return this.all[lo]!;
+  }
+
+  private atOrBelow(times: readonly number[], x: number): number {
+    let count = 0;
+    this.blocks.forEach((b, i) => {
+      if (times[i] === 0) return;
+      let lo = 0;
+      let hi = b.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (b[mid]! <= x) lo = mid + 1;
+        else hi = mid;
+      }
+      count += lo * times[i]!;
+    });
+    return count;
+  }
 }

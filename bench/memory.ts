@@ -21,7 +21,7 @@ function kb(status: string, key: string): number {
 }
 
 /** A readable name: the TypeScript entry point for the services, else the binary. */
-function nameOf(cmdline: string[]): string {
+export function nameOf(cmdline: string[]): string {
   const bin = cmdline[0]?.split('/').pop() ?? '?';
   if (bin === 'k6') return 'k6';
   const script = cmdline.find((a) => a.endsWith('.ts'));

@@ -2,61 +2,33 @@
  * make bench: what does the pipeline cost, stage by stage, and what does tracing cost?
  * Everything compared is measured side by side in the same run (this machine is shared
  * and noisy): tracing on and off are two identical pipelines loaded in alternation.
- * Writes reports/bench/bench.json and bench.md.
+ * Writes reports/bench/bench.json, bench.md and bench-blocks.json (every block's latencies).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { AdminClient } from '../faults/admin/client.ts';
-import { primePipeline } from '../assertions/scenario/prime.ts';
 import { median, quantiles } from '../assertions/stats.ts';
 import { spansOf, TempoClient } from '../assertions/tempo/client.ts';
+import type { AdminClient } from '../faults/admin/client.ts';
 import { parseCli } from '../stack/cli-args.ts';
 import { loadStackConfig } from '../stack/config.ts';
 import { LocalStackProvider } from '../stack/local.ts';
-import { ManagedProcess } from '../stack/process.ts';
-import { REPO_ROOT, requireTool } from '../stack/tools.ts';
+import { REPO_ROOT } from '../stack/tools.ts';
 import { waitFor } from '../stack/wait.ts';
 import { entityIdFor } from '../target-pipeline/feature-extractor/entity-id.ts';
-import { launchPipeline, pipelinePorts, type RunningPipeline } from '../stack/pipeline.ts';
+import type { Block } from './blocks.ts';
 import { FIDELITY_S, loadFidelity, type FidelityRow } from './fidelity.ts';
 import { cacheVsStore, forwardPass } from './micro.ts';
 import { forwardTable } from './model-report.ts';
+import { blocksFile, BLOCK_S, launchTwoPipelines, measureOverhead, overheadMarkdown, PORT_OFFSET, RATES, ROUNDS, type OverheadRow } from './overhead.ts';
 import { scenarioRuns, type ScenarioRun } from './scenarios.ts';
 import { PROBES, traceTurnaround } from './turnaround.ts';
 
-export const RATES = (process.env.BENCH_RATES ?? '10,50,100,150').split(',').map(Number);
-export const BLOCK_S = Number(process.env.BENCH_BLOCK_S ?? 4);
-/** Tracing on and off alternate this many times per rate; latencies are pooled per side. */
-export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 export const STAGE_SAMPLE = 60;
-export const WARMUP_RATE = 50;
-const PORT_OFFSET = 10_000;
 const OUT_DIR = path.join(REPO_ROOT, 'reports/bench');
 
-interface LoadResult { rate: number; tracing: 'on' | 'off'; achieved_rps: number; p50_ms: number; p95_ms: number; p99_ms: number; failed: number; dropped: number }
-
-async function k6(gatewayUrl: string, rate: number, runDir: string, label: string): Promise<Omit<LoadResult, 'tracing'>> {
-  const summary = path.join(runDir, `k6-${label}.json`);
-  const p = ManagedProcess.start({
-    name: `k6-${label}`, command: requireTool('k6'), cwd: REPO_ROOT, logDir: path.join(runDir, 'logs'),
-    args: ['run', '--summary-export', summary, '--no-color', path.join(REPO_ROOT, 'bench/load.ts')],
-    env: { ...process.env, K6_NO_USAGE_REPORT: 'true', GATEWAY_URL: gatewayUrl, RATE: String(rate), DURATION: `${BLOCK_S}s` },
-  });
-  await p.exited;
-  const m = JSON.parse(fs.readFileSync(summary, 'utf8')).metrics;
-  return {
-    rate,
-    achieved_rps: (m.http_reqs?.count ?? 0) / BLOCK_S,
-    p50_ms: m.http_req_duration?.med, p95_ms: m.http_req_duration?.['p(95)'], p99_ms: m.http_req_duration?.['p(99)'],
-    failed: Math.round((m.http_req_failed?.value ?? 0) * (m.http_reqs?.count ?? 0)),
-    dropped: m.dropped_iterations?.count ?? 0,
-  };
-}
-
-async function stageMedians(p: RunningPipeline, token: string, full: TempoClient, after: number) {
-  const entries = await new AdminClient(p.adminUrl, token).ledgerAll(after);
+async function stageMedians(admin: AdminClient, full: TempoClient, after: number) {
+  const entries = await admin.ledgerAll(after);
   const sample = entries.filter((_, i) => i % Math.max(1, Math.floor(entries.length / STAGE_SAMPLE)) === 0).slice(0, STAGE_SAMPLE);
   const by = new Map<string, number[]>();
   for (const e of sample) {
@@ -73,82 +45,56 @@ async function main(): Promise<void> {
   const forward = await forwardPass();
 
   const cfg = loadStackConfig({ ...process.env, HARNESS_PORT_OFFSET: String(PORT_OFFSET) });
+  // Every process of this part inherits it, which is how bench/cpu.ts finds them; the
+  // scenarios set their own.
+  process.env.HARNESS_RUN_DIR = cfg.runDir;
   const stack = await new LocalStackProvider().start(cfg);
-  const token = randomBytes(18).toString('hex');
-  const pipelines: Record<'on' | 'off', RunningPipeline | undefined> = { on: undefined, off: undefined };
   let result: Record<string, any> = {};
+  const raw: Record<number, Block[]> = {};
   try {
-    for (const [tracing, shift] of [['on', 0], ['off', 100]] as const) {
-      pipelines[tracing] = await launchPipeline({
-        env: { ...pipelinePorts(PORT_OFFSET + shift), HARNESS_OTLP_HTTP_URL: stack.endpoints.otlpHttpUrl, HARNESS_TRACING: tracing, FAULT_INJECTION: 'on', FAULT_ADMIN_TOKEN: token },
-        logDir: path.join(cfg.runDir, 'logs', `tracing-${tracing}`),
-      });
-      await primePipeline(pipelines[tracing]!.gatewayUrl, 100, 'intent-encoder');
+    const p = await launchTwoPipelines(stack, cfg, console.log);
+    try {
+      const cursor = (await p.admins.on.ledgerAll()).at(-1)?.seq ?? 0;
+      const overhead = await measureOverhead(p, cfg.runDir, console.log, (rate, b) => (raw[rate] = b));
+      const full = new TempoClient(stack.endpoints.tempoUrl, 'full');
+      const stages = await stageMedians(p.admins.on, full, cursor);
+      const fidelity = await loadFidelity(p.on.gatewayUrl, cfg.runDir, console.log);
+      console.log(`[bench] trace end to searchable in Tempo, ${PROBES} requests one at a time`);
+      const turnaround = await traceTurnaround(p.on.gatewayUrl, full, { model: 'intent-encoder', input: 'can I upgrade my plan', feature_ids: [entityIdFor(1)], client_id: 'bench' });
+      result = {
+        when: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, mem_gb: Math.round(os.totalmem() / 2 ** 30) },
+        device: forward.provider, tracing_overhead: overhead, stage_medians_ms: stages,
+        cache_vs_store: cache, forward_pass: forward.models,
+        load_fidelity: { duration_s: FIDELITY_S, ...fidelity },
+        trace_turnaround: { probes: PROBES, by_id_ms: summary(turnaround.by_id_ms), search_ms: summary(turnaround.search_ms) },
+      };
+    } finally {
+      await p.stop();
     }
-    const on = pipelines.on!;
-    const off = pipelines.off!;
-    const admins = { on: new AdminClient(on.adminUrl, token), off: new AdminClient(off.adminUrl, token) };
-    // JIT, caches and worker threads warm on both sides before anything is measured.
-    for (const side of ['on', 'off'] as const) {
-      console.log(`[bench] warm-up, tracing ${side}`);
-      await k6((side === 'on' ? on : off).gatewayUrl, WARMUP_RATE, cfg.runDir, `${side}-warmup`);
-    }
-    const cursor = await admins.on.ledgerHead();
-    const load: LoadResult[] = [];
-    for (const rate of RATES) {
-      // Short blocks in alternation (on, off, off, on, ...), so drift in this shared
-      // machine's load falls on both sides alike; server-side latencies (the ledger)
-      // are pooled per side, throughput averaged over the blocks.
-      const pooled = { on: [] as number[], off: [] as number[] };
-      const blocks = { on: [] as Omit<LoadResult, 'tracing'>[], off: [] as Omit<LoadResult, 'tracing'>[] };
-      for (let r = 0; r < ROUNDS; r++) {
-        for (const side of r % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
-          console.log(`[bench] ${rate}/s, round ${r + 1}/${ROUNDS}, tracing ${side}`);
-          const before = await admins[side].ledgerHead();
-          blocks[side].push(await k6((side === 'on' ? on : off).gatewayUrl, rate, cfg.runDir, `${side}-${rate}-${r}`));
-          pooled[side].push(...(await admins[side].ledgerAll(before)).map((e) => e.latency_ms));
-        }
-      }
-      for (const side of ['on', 'off'] as const) {
-        const [p50, p95, p99] = quantiles(pooled[side], [0.5, 0.95, 0.99]) as [number, number, number];
-        load.push({
-          rate, tracing: side,
-          achieved_rps: blocks[side].reduce((a, b) => a + b.achieved_rps, 0) / blocks[side].length,
-          p50_ms: p50, p95_ms: p95, p99_ms: p99,
-          failed: blocks[side].reduce((a, b) => a + b.failed, 0),
-          dropped: blocks[side].reduce((a, b) => a + b.dropped, 0),
-        });
-      }
-    }
-    const full = new TempoClient(stack.endpoints.tempoUrl, 'full');
-    const stages = await stageMedians(on, token, full, cursor);
-    const overhead = RATES.map((rate) => {
-      const a = load.find((l) => l.rate === rate && l.tracing === 'on')!;
-      const b = load.find((l) => l.rate === rate && l.tracing === 'off')!;
-      return { rate, p50_ratio: a.p50_ms / b.p50_ms, p99_ratio: a.p99_ms / b.p99_ms, throughput_ratio: a.achieved_rps / b.achieved_rps };
-    });
-    const fidelity = await loadFidelity(on.gatewayUrl, cfg.runDir, console.log);
-    console.log(`[bench] trace end to searchable in Tempo, ${PROBES} requests one at a time`);
-    const turnaround = await traceTurnaround(on.gatewayUrl, full, { model: 'intent-encoder', input: 'can I upgrade my plan', feature_ids: [entityIdFor(1)], client_id: 'bench' });
-    result = {
-      when: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, mem_gb: Math.round(os.totalmem() / 2 ** 30) },
-      device: forward.provider, block_s: BLOCK_S, rounds: ROUNDS, load, tracing_overhead: overhead, stage_medians_ms: stages,
-      cache_vs_store: cache, forward_pass: forward.models,
-      load_fidelity: { duration_s: FIDELITY_S, ...fidelity },
-      trace_turnaround: { probes: PROBES, by_id_ms: summary(turnaround.by_id_ms), search_ms: summary(turnaround.search_ms) },
-    };
   } finally {
-    await pipelines.off?.stop();
-    await pipelines.on?.stop();
     await stack.stop();
+    delete process.env.HARNESS_RUN_DIR;
   }
   // Each scenario starts its own stack and pipeline on the same ports, so they run after.
   result.scenarios = await scenarioRuns(PORT_OFFSET, console.log);
   result.duration_s = (performance.now() - t0) / 1000;
   fs.mkdirSync(OUT_DIR, { recursive: true });
   fs.writeFileSync(path.join(OUT_DIR, 'bench.json'), `${JSON.stringify(result, null, 2)}\n`);
-  fs.writeFileSync(path.join(OUT_DIR, 'bench.md'), markdown(result));
-  console.log(markdown(result));
+  fs.writeFileSync(path.join(OUT_DIR, 'bench-blocks.json'), blocksFile(raw));
+  const md = `${markdown(result)}${profileSection()}`;
+  fs.writeFileSync(path.join(OUT_DIR, 'bench.md'), md);
+  console.log(md);
+}
+
+/**
+ * The latest make bench-profile report (reports/bench/profile.md), which says where the
+ * CPU of a traced request goes, quoted with its own date and command: profiling slows the
+ * services, so it is a run of its own, never part of this one's figures.
+ */
+function profileSection(): string {
+  const file = path.join(OUT_DIR, 'profile.md');
+  if (!fs.existsSync(file)) return '\n## What the overhead is made of\n\nNo profile yet: `make bench-profile` writes reports/bench/profile.md, quoted here by the next make bench.\n';
+  return `\n## What the overhead is made of: the latest make bench-profile (a run of its own)\n\n${fs.readFileSync(file, 'utf8').replace(/^## /gm, '#### ').replace(/^# /, '### ')}`;
 }
 
 /** Median, 90th percentile and maximum of a small sample (NaN: a probe timed out). */
@@ -163,12 +109,11 @@ const f = (x: number | undefined, d = 1) => (x === undefined || Number.isNaN(x) 
 function markdown(r: any): string {
   return [
     `# Pipeline benchmark (${r.when})`,
-    '', `Machine: ${r.machine.cpus} CPUs (${r.machine.model}), ${r.machine.mem_gb} GiB; execution provider: ${r.device}. Per rate, ${r.rounds} rounds of ${r.block_s} s blocks at a constant arrival rate, tracing on and off alternating; percentiles are of the gateway's own latency (the ledger), pooled per side.`,
+    '', `Machine: ${r.machine.cpus} CPUs (${r.machine.model}), ${r.machine.mem_gb} GiB; execution provider: ${r.device}. Latencies are the gateway's own (the ledger), pooled per side over the blocks of a rate.`,
     '', '## Latency and throughput at fixed arrival rates', '',
     '| rate/s | tracing | achieved/s | p50 ms | p95 ms | p99 ms | failed | dropped |', '|---|---|---|---|---|---|---|---|',
-    ...r.load.map((l: LoadResult) => `| ${l.rate} | ${l.tracing} | ${f(l.achieved_rps)} | ${f(l.p50_ms)} | ${f(l.p95_ms)} | ${f(l.p99_ms)} | ${l.failed} | ${l.dropped} |`),
-    '', '## Tracing on / off (same run, alternating blocks)', '', '| rate/s | p50 ratio | p99 ratio | throughput ratio |', '|---|---|---|---|',
-    ...r.tracing_overhead.map((o: any) => `| ${o.rate} | ${f(o.p50_ratio, 3)} | ${f(o.p99_ratio, 3)} | ${f(o.throughput_ratio, 3)} |`),
+    ...r.tracing_overhead.rows.flatMap((o: OverheadRow) => (['on', 'off'] as const).map((t) => { const l = o[t]; return `| ${o.rate} | ${t} | ${f(l.achieved_rps)} | ${f(l.p50_ms)} | ${f(l.p95_ms)} | ${f(l.p99_ms)} | ${l.failed} | ${l.dropped} |`; })),
+    '', ...overheadMarkdown(r.tracing_overhead),
     '', '## Per-stage median span duration (tracing on)', '', '| span | median ms |', '|---|---|',
     ...Object.entries(r.stage_medians_ms).map(([k, v]) => `| ${k} | ${f(v as number, 2)} |`),
     '', '## Feature cache hit vs store miss (interleaved, in process)', '',
@@ -215,10 +160,11 @@ const USAGE = `usage: node bench/run.ts   (make bench)
 Takes no arguments; its knobs are environment variables:
   BENCH_RATES    arrival rates per second, comma-separated (now ${RATES.join(',')})
   BENCH_BLOCK_S  seconds per load block (now ${BLOCK_S})
-  BENCH_ROUNDS   tracing on/off alternations per rate (now ${ROUNDS})
+  BENCH_ROUNDS   rounds per rate, one block tracing on and one off each (now ${ROUNDS})
   and BENCH_FIDELITY_RATES, BENCH_FIDELITY_S, BENCH_SPLIT_RATE (bench/fidelity.ts),
   BENCH_SCENARIOS (bench/scenarios.ts), BENCH_TURNAROUND_PROBES (bench/turnaround.ts).
-Writes reports/bench/bench.json and bench.md. Exit code 2 when it failed.`;
+Writes reports/bench/bench.json, bench.md and bench-blocks.json (every block's latencies,
+from which each interval can be recomputed). Exit code 2 when it failed.`;
 parseCli({ name: 'bench', usage: USAGE, options: {} });
 
 try {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { startTelemetry, type Telemetry } from './sdk.ts';
+import { SPAN_EXPORT_BATCH_SIZE, SPAN_EXPORT_DELAY_MS, SPAN_QUEUE_SIZE, startTelemetry, type Telemetry } from './sdk.ts';
 
 export const DEFAULT_OTLP_HTTP_URL = 'http://127.0.0.1:4318';
 export const DEFAULT_ENVIRONMENT = 'harness';
@@ -12,6 +12,9 @@ const schema = z.object({
   SERVICE_VERSION: z.string().min(1).default(DEFAULT_SERVICE_VERSION),
   DEPLOYMENT_ENVIRONMENT: z.string().min(1).default(DEFAULT_ENVIRONMENT),
   ML_PIPELINE_NAME: z.string().min(1).default(DEFAULT_PIPELINE_NAME),
+  /** How long a span waits in the batch before it is exported, ms (the bench compares settings with it). */
+  HARNESS_SPAN_EXPORT_DELAY_MS: z.coerce.number().int().min(1).max(60_000).default(SPAN_EXPORT_DELAY_MS),
+  HARNESS_SPAN_EXPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(SPAN_QUEUE_SIZE).default(SPAN_EXPORT_BATCH_SIZE),
 });
 
 /** Telemetry for one service, configured from the environment (validated, named errors). */
@@ -29,5 +32,6 @@ export function telemetryFromEnv(serviceName: string, env: NodeJS.ProcessEnv = p
     pipelineName: e.ML_PIPELINE_NAME,
     otlpHttpUrl: e.HARNESS_OTLP_HTTP_URL,
     enabled: e.HARNESS_TRACING === 'on',
+    spanExport: { delayMs: e.HARNESS_SPAN_EXPORT_DELAY_MS, batchSize: e.HARNESS_SPAN_EXPORT_BATCH_SIZE },
   });
 }

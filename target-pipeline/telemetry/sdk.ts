@@ -13,8 +13,18 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
 import { Metrics, ResourceAttr } from '../semconv.ts';
 
-/** Spans reach the Collector within this delay, so a run's traces are queryable in seconds. */
-export const SPAN_EXPORT_DELAY_MS = 200;
+/**
+ * Spans reach the Collector within this delay, so a run's traces are queryable in seconds.
+ * Each export has a fixed cost (an HTTP request here, a request and a batch in the
+ * Collector, a push to Tempo) whatever the spans it carries, and on the bench's two cores
+ * that cost competes with the requests: at 200 ms it was about half of tracing's CPU per
+ * request at 10/s. 500 ms was measured against 200 ms side by side (make bench-overhead with
+ * BENCH_OFF_ENV, README "Benchmarks") and kept; 1000 ms saves more, but every trace
+ * becomes queryable that much later, and every wait on Tempo grows with it.
+ */
+export const SPAN_EXPORT_DELAY_MS = 500;
+/** Spans per export request at most; a fuller queue exports at once, before the delay is up. */
+export const SPAN_EXPORT_BATCH_SIZE = 512;
 export const SPAN_QUEUE_SIZE = 16_384;
 export const METRIC_EXPORT_INTERVAL_MS = 2_000;
 export const EXPORT_TIMEOUT_MS = 2_000;
@@ -31,6 +41,8 @@ export interface TelemetryOptions {
   otlpHttpUrl: string;
   /** false: no exporter at all (the "tracing off" side of the overhead benchmark). */
   enabled: boolean;
+  /** How spans are batched for export (defaults SPAN_EXPORT_DELAY_MS, SPAN_EXPORT_BATCH_SIZE). */
+  spanExport?: { delayMs: number; batchSize: number };
 }
 
 export interface Telemetry {
@@ -53,9 +65,9 @@ export function startTelemetry(opts: TelemetryOptions): Telemetry {
   const base = opts.otlpHttpUrl.replace(/\/+$/, '');
   const spanProcessor = new BatchSpanProcessor({
     exporter: new OTLPTraceExporter({ url: `${base}/v1/traces`, timeoutMillis: EXPORT_TIMEOUT_MS }),
-    scheduledDelayMillis: SPAN_EXPORT_DELAY_MS,
+    scheduledDelayMillis: opts.spanExport?.delayMs ?? SPAN_EXPORT_DELAY_MS,
     maxQueueSize: SPAN_QUEUE_SIZE,
-    maxExportBatchSize: 512,
+    maxExportBatchSize: opts.spanExport?.batchSize ?? SPAN_EXPORT_BATCH_SIZE,
   });
   const metricReader = new PeriodicExportingMetricReader({
     exporter: new OTLPMetricExporter({ url: `${base}/v1/metrics`, timeoutMillis: EXPORT_TIMEOUT_MS }),

@@ -9,12 +9,15 @@
  * the pipeline's own OTLP exporters, which the harness does not control: measured and
  * printed); every trace exported before its stop or after it is back must arrive whole.
  */
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import type { LedgerEntry } from '../../faults/ledger.ts';
 import { lastTempoQueryAt } from '../../assertions/tempo/client.ts';
 import { scrape, sumOf } from '../../assertions/verdict/prom-text.ts';
-import { TEMPO_QUERY_QUEUE_CLEANUP_MS } from '../../stack/local.ts';
+import { COLLECTOR_CONFIG, TEMPO_QUERY_QUEUE_CLEANUP_MS } from '../../stack/local.ts';
 import { waitFor } from '../../stack/wait.ts';
+import { SPAN_EXPORT_DELAY_MS } from '../../target-pipeline/telemetry/sdk.ts';
 import { completeness, describeLoss, startK6Load } from './helpers/delivery.ts';
 import { useTestRig } from './helpers/pipeline.ts';
 
@@ -32,7 +35,8 @@ const RECOVERY_TIMEOUT_MS = 120_000;
 const TEMPO_OUTAGE_STOP_GRACE_MS = 20_000;
 /**
  * Spans of requests sent from this long before Tempo's SIGTERM until it has exited (plus
- * EXPORT_SLACK_MS: service export delay 200 ms, Collector batch 200 ms) can reach Tempo
+ * EXPORT_SLACK_MS: the services' span export delay, the Collector's batch timeout and a
+ * margin for the export request itself) can reach Tempo
  * and be acknowledged by it: what its own stop drops of those, no Collector retry can
  * bring back. Measured: even a graceful stop drops a few (3 of 451 traces lacked one span
  * each, sent 0.3 s before to 1.3 s after the SIGTERM, its stop taking about 1 s), so this
@@ -40,7 +44,15 @@ const TEMPO_OUTAGE_STOP_GRACE_MS = 20_000;
  * names each trace's send time.
  */
 const SHUTDOWN_EXPOSURE_MS = 5_000;
-const EXPORT_SLACK_MS = 1_000;
+/** The Collector's batch timeout, read from its configuration (a duration such as `200ms`). */
+const COLLECTOR_BATCH_TIMEOUT_MS = ((): number => {
+  const timeout = String(parse(fs.readFileSync(COLLECTOR_CONFIG, 'utf8')).processors.batch.timeout);
+  const m = /^(\d+)ms$/.exec(timeout);
+  if (!m) throw new Error(`${COLLECTOR_CONFIG}: processors.batch.timeout ${timeout} is not in ms`);
+  return Number(m[1]);
+})();
+const EXPORT_REQUEST_MARGIN_MS = 500;
+const EXPORT_SLACK_MS = SPAN_EXPORT_DELAY_MS + COLLECTOR_BATCH_TIMEOUT_MS + EXPORT_REQUEST_MARGIN_MS;
 /**
  * The requests whose spans may have been exported while the Collector was stopping, down
  * or starting (`down` its SIGTERM, `back` ready again): those still running or within

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapCI, bootstrapRatioCI, median, quantile, quantiles } from '../../assertions/stats.ts';
+import { bootstrapCI, bootstrapRatioCI, median, pairedBlockRatioCI, quantile, quantiles, type BlockPair } from '../../assertions/stats.ts';
 import { mulberry32 } from '../../target-pipeline/model/prng.ts';
 
 describe('quantile and median', () => {
@@ -166,5 +166,92 @@ describe('bootstrapCI', () => {
     expect(() => bootstrapCI([1, NaN])).toThrow(/NaN/);
     expect(() => bootstrapCI([1], median, { level: 0 })).toThrow(/outside \(0, 1\)/);
     expect(() => bootstrapCI([1], median, { resamples: 1.5 })).toThrow(/resamples/);
+  });
+});
+
+describe('pairedBlockRatioCI', () => {
+  // Eight rounds of two blocks each, as the bench measures them: every block its own
+  // sample of latencies around a level that drifts from round to round.
+  const next = mulberry32(11);
+  const block = (level: number, n = 40) => Array.from({ length: n }, () => level * (0.9 + 0.2 * next()));
+  const levels = [20, 23, 19, 26, 21, 24, 18, 22];
+  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+  it('should give exactly [1, 1] when both blocks of every pair hold the same sample', () => {
+    const pairs: BlockPair[] = levels.map((l) => { const xs = block(l); return { a: xs, b: xs }; });
+    expect(pairedBlockRatioCI(pairs)).toMatchObject({ ratio: 1, low: 1, high: 1, level: 0.95 });
+    expect(pairedBlockRatioCI(pairs, 0.99)).toMatchObject({ ratio: 1, low: 1, high: 1 });
+  });
+
+  it('should give an interval at 1.1 when side a is side b shifted by 10% in every pair', () => {
+    const pairs: BlockPair[] = levels.map((l) => { const b = block(l); return { a: b.map((x) => 1.1 * x), b }; });
+    const ci = pairedBlockRatioCI(pairs);
+    expect(ci.ratio).toBeCloseTo(1.1, 12);
+    expect(ci.low).toBeCloseTo(1.1, 12);
+    expect(ci.high).toBeCloseTo(1.1, 12);
+  });
+
+  it('should hold 1.1 in a narrow interval when the two blocks of a pair are separate draws at a 10% shift', () => {
+    const pairs: BlockPair[] = levels.map((l) => ({ a: block(1.1 * l), b: block(l) }));
+    const ci = pairedBlockRatioCI(pairs);
+    expect(ci.low).toBeLessThan(1.1);
+    expect(ci.high).toBeGreaterThan(1.1);
+    expect(ci.high - ci.low).toBeLessThan(0.1);
+  });
+
+  it('should cancel a drift that moves both blocks of a pair alike, where resampling single values does not', () => {
+    // The level more than doubles between rounds (10 to 30), each block within 2% of its
+    // round's level, and both sides of a round share it. Which rounds a resample draws moves
+    // both pooled medians alike, so their ratio stays near 1.05; resampling single values
+    // as if independent lets each side's median jump between rounds on its own.
+    const tight = (level: number) => Array.from({ length: 100 }, () => level * (0.98 + 0.04 * next()));
+    const pairs: BlockPair[] = [10, 20, 15, 30, 12, 25, 18, 22].map((l) => ({ a: tight(1.05 * l), b: tight(l) }));
+    const paired = pairedBlockRatioCI(pairs);
+    const unpaired = bootstrapRatioCI(pairs.flatMap((p) => p.a), pairs.flatMap((p) => p.b));
+    expect(paired.low).toBeLessThan(1.05);
+    expect(paired.high).toBeGreaterThan(1.05);
+    expect(paired.high - paired.low).toBeLessThan((unpaired.high - unpaired.low) / 4);
+  });
+
+  it('should carry a pair-to-pair spread in the ratio that the samples within each block do not show', () => {
+    // Each round has its own overhead (1.00 to 1.20) on a noiseless block: the interval
+    // spans about that range, though every block taken alone is exact.
+    const factors = [1.0, 1.2, 1.05, 1.15, 1.1, 1.0, 1.2, 1.1];
+    const pairs: BlockPair[] = factors.map((k) => ({ a: [10 * k, 10 * k], b: [10, 10] }));
+    const ci = pairedBlockRatioCI(pairs, mean);
+    expect(ci.ratio).toBeCloseTo(1.1, 12);
+    expect(ci.low).toBeGreaterThanOrEqual(1.0);
+    expect(ci.low).toBeLessThan(1.08);
+    expect(ci.high).toBeGreaterThan(1.13);
+    expect(ci.high).toBeLessThanOrEqual(1.2);
+  });
+
+  it('should give the same interval for the same seed, and draw the same pairs for two statistics', () => {
+    const pairs: BlockPair[] = levels.map((l, i) => ({ a: block(l * (1 + (i % 3) / 20)), b: block(l) }));
+    const p50 = pairedBlockRatioCI(pairs, 0.5, { seed: 5 });
+    expect(pairedBlockRatioCI(pairs, 0.5, { seed: 5 })).toEqual(p50);
+    expect(pairedBlockRatioCI(pairs, 0.5, { seed: 6 })).not.toEqual(p50);
+    // The statistic that ignores the values and counts what was drawn of each pair shows
+    // the draws: the same seed, the same counts, whatever else is computed.
+    const drawnOf = (xs: readonly number[]) => xs.length;
+    const counted = pairedBlockRatioCI(pairs.map((p) => ({ a: p.a.map(() => 1), b: p.b.map(() => 1) })), drawnOf, { seed: 5 });
+    expect(pairedBlockRatioCI(pairs.map((p) => ({ a: p.a.map(() => 2), b: p.b.map(() => 3) })), drawnOf, { seed: 5 })).toEqual(counted);
+  });
+
+  it('should give for a quantile level exactly what quantile() of the pooled resample gives', () => {
+    // The level is computed from the sorted blocks without pooling; the function is given
+    // the pooled sample itself. Ties across blocks and an odd pool size included.
+    const pairs: BlockPair[] = levels.map((l, i) => ({ a: [...block(1.03 * l, 7 + i), 20, 20], b: [...block(l, 9), 20] }));
+    for (const p of [0, 0.5, 0.9, 0.99, 1]) {
+      expect(pairedBlockRatioCI(pairs, p, { seed: 3, resamples: 300 }), `p = ${p}`)
+        .toEqual(pairedBlockRatioCI(pairs, (xs) => quantile(xs, p), { seed: 3, resamples: 300 }));
+    }
+  });
+
+  it('should reject no pairs, an empty block, a NaN and a quantile level outside [0, 1]', () => {
+    expect(() => pairedBlockRatioCI([{ a: [1], b: [1] }], 1.5)).toThrow(/outside \[0, 1\]/);
+    expect(() => pairedBlockRatioCI([])).toThrow(/at least one pair/);
+    expect(() => pairedBlockRatioCI([{ a: [1], b: [] }])).toThrow(/needs values/);
+    expect(() => pairedBlockRatioCI([{ a: [1, NaN], b: [1] }])).toThrow(/NaN/);
   });
 });
