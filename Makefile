@@ -61,20 +61,20 @@ test-unit: deps assets ## Unit tests only (no backend needed)
 	npx vitest run --project unit
 
 .PHONY: stack-up
-stack-up: deps tools ## Start Tempo and the Collector in the background
-	node stack/cli.ts up
+stack-up: deps tools ## Start Tempo, the Collector and Prometheus in the background (ARGS=--help: every stack command)
+	node stack/cli.ts up $(ARGS)
 
 .PHONY: pipeline-up
 pipeline-up: deps tools assets model-pretrained ## Start the stack and the four pipeline services in the background
-	node stack/cli.ts pipeline-up
+	node stack/cli.ts pipeline-up $(ARGS)
 
 .PHONY: stack-down
 stack-down: deps ## Stop what stack-up / pipeline-up started
-	node stack/cli.ts down
+	node stack/cli.ts down $(ARGS)
 
 .PHONY: stack-status
 stack-status: deps ## Show what stack-up left running
-	node stack/cli.ts status
+	node stack/cli.ts status $(ARGS)
 
 .PHONY: faults
 faults: deps ## Fault presets and the admin API with the pinned Node: make faults ARGS="list" (or "apply <fault> <variant>", "status", "reset", "--help")
@@ -82,40 +82,40 @@ faults: deps ## Fault presets and the admin API with the pinned Node: make fault
 
 .PHONY: scenario-sampling
 scenario-sampling: deps tools assets model-pretrained ## Tail-sampling proof: survival per pattern under both policy sets, early warning, late spans, scale-out; writes reports/sampling/
-	node assertions/run-sampling.ts
+	node assertions/run-sampling.ts $(ARGS)
 
 .PHONY: scenario-ramp
 scenario-ramp: deps tools assets model-pretrained ## Early warning as lead time: corruption rising step by step, time until each Prometheus alert fired; writes reports/ramp/
-	node assertions/run-ramp.ts
+	node assertions/run-ramp.ts $(ARGS)
 
 .PHONY: sampling-lab
 sampling-lab: deps tools assets model-pretrained ## Your tail-sampling sets beside the seed's and the harness's, every pattern: make sampling-lab POLICIES=<file>,... [ARGS="--patterns gpu-queue --short"]; writes reports/sampling-lab/
 	node assertions/run-sampling-lab.ts $(if $(POLICIES),--policies '$(POLICIES)') $(ARGS)
 
 .PHONY: scenario-%
-scenario-%: deps tools assets model-pretrained ## Run one scenario end to end and write reports/<pattern>/ (e.g. make scenario-gpu-queue; POLICIES=<file>,... adds your tail-sampling sets)
-	@if [ -f scenarios/$*.ts ]; then node assertions/run-scenario.ts $* $(if $(POLICIES),--policies '$(POLICIES)'); \
+scenario-%: deps tools assets model-pretrained ## Run one scenario end to end and write reports/<pattern>/ (e.g. make scenario-gpu-queue; POLICIES=<file>,... adds your tail-sampling sets; ARGS="--short" or "--help")
+	@if [ -f scenarios/$*.ts ]; then node assertions/run-scenario.ts $* $(if $(POLICIES),--policies '$(POLICIES)') $(ARGS); \
 	else echo "scenario '$*' is not built yet (known patterns: $(PATTERNS))" >&2; exit 2; fi
 
 .PHONY: bench
 bench: deps tools assets model-pretrained ## Benchmarks: latency at fixed rates, tracing on/off, stage costs; writes reports/bench/
-	node bench/run.ts
+	node bench/run.ts $(ARGS)
 
 .PHONY: bench-overhead
 bench-overhead: deps tools assets model-pretrained ## The tracing on/off part of the bench alone (ratios with 95% intervals; BENCH_RATES, BENCH_ROUNDS, BENCH_BLOCK_S); writes reports/bench/overhead.*
-	node bench/overhead.ts
+	node bench/overhead.ts $(ARGS)
 
 .PHONY: bench-profile
 bench-profile: deps tools assets model-pretrained ## Where a traced request's CPU goes: both pipelines under node --cpu-prof, CPU ms per request by part; writes reports/bench/profile.*
-	node bench/profile.ts
+	node bench/profile.ts $(ARGS)
 
 .PHONY: bench-model
 bench-model: deps assets model-pretrained ## The forward-pass part of the bench alone (served model and generated one, about 70 s); prints its table
-	node bench/model.ts
+	node bench/model.ts $(ARGS)
 
 .PHONY: scenarios
 scenarios: deps tools assets model-pretrained ## Run all six scenarios (each writes reports/<pattern>/)
-	@rc=0; for p in $(PATTERNS); do node assertions/run-scenario.ts $$p || rc=$$?; done; exit $$rc
+	@rc=0; for p in $(PATTERNS); do node assertions/run-scenario.ts $$p $(ARGS) || rc=$$?; done; exit $$rc
 
 .PHONY: images
 images: deps tools assets model-pretrained ## Build the images (Tempo, Collector, k6 FROM scratch; the pipeline on a locally made base) with podman or docker

@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { parseCli, usageError } from './cli-args.ts';
 import { loadStackConfig } from './config.ts';
 import { ContainersRunningStack } from './containers.ts';
 import { PODMAN_CONF } from './engine.ts';
@@ -98,13 +99,22 @@ function engineCli(cli: string, args: string[]) {
   return spawnSync(cli, args, { encoding: 'utf8', env: { ...process.env, CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? PODMAN_CONF } });
 }
 
+const USAGE = `usage: make <target>   (node stack/cli.ts <command> with the pinned Node)
+
+  make stack-up        (up)           start Tempo, the Collector and Prometheus in the background
+  make pipeline-up     (pipeline-up)  the same, plus the four pipeline services
+  make stack-status    (status)       what is recorded as up, and whether each process still runs
+  make stack-down      (down)         stop everything up / pipeline-up started
+
+STACK=local (default) runs them as processes, STACK=containers as containers (podman or
+docker). The endpoints are printed once ready; logs go to .runs/<run>/logs.
+
+exit codes: 0 done, 2 could not (a port taken, a stack already up, a process that failed to start)`;
+
 const commands: Record<string, () => Promise<void> | void> = { up, down, status, 'pipeline-up': pipelineUp };
-const cmd = process.argv[2] ?? '';
-const run = commands[cmd];
-if (!run) {
-  console.error(`usage: node stack/cli.ts <${Object.keys(commands).join('|')}> (got '${cmd}')`);
-  process.exit(2);
-}
+const spec = { name: 'stack', usage: USAGE, options: {}, positionals: { min: 1, max: 1 } };
+const cmd = parseCli(spec).positionals[0]!;
+const run = commands[cmd] ?? usageError(spec, `unknown command '${cmd}' (one of ${Object.keys(commands).join(', ')})`);
 try {
   await run();
   // A containers stack leaves the engine's client sockets open; the stack itself is meant to outlive this process.
