@@ -16,7 +16,7 @@ import { loadScenario, ScenarioConfigError } from './scenario/config.ts';
 import { HarnessError } from './scenario/errors.ts';
 import { withTestbed } from './scenario/testbed.ts';
 
-const USAGE = `usage: node assertions/run-ramp.ts [--short]
+const USAGE = `usage: make scenario-ramp [ARGS="--short"]   (node assertions/run-ramp.ts with the pinned Node)
 
 Output corruption rising step by step after a no-fault phase (the ramp block of
 scenarios/sampling.json), and the time until each Prometheus alert fired; writes

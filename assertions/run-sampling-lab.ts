@@ -16,7 +16,8 @@ import { labClaims, labMarkdown, type LabReport } from './sampling/lab/report.ts
 import { loadPolicyFiles, policyFileList } from './sampling/lab/policy-file.ts';
 import { validatePolicySets } from './sampling/lab/validate.ts';
 
-const USAGE = `usage: node assertions/run-sampling-lab.ts --policies <file>[,<file>...] [--patterns <p>,...] [--short]
+const USAGE = `usage: make sampling-lab POLICIES=<file>[,<file>...] [ARGS="--patterns <p>,... --short"]
+       (node assertions/run-sampling-lab.ts --policies <file>,... [--patterns <p>,...] [--short] with the pinned Node)
 
 Runs every pattern (or those given) once with your tail-sampling policy sets beside the
 seed's and the harness's, each set in its own Collector pipeline and Tempo tenant, and

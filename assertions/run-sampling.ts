@@ -21,7 +21,7 @@ import { runScaleOut, type ScaleOutResult } from './sampling/scale-out.ts';
 import { runSeedQueryPhase, type SeedQueryResult } from './sampling/seed-queries.ts';
 import { withTestbed } from './scenario/testbed.ts';
 
-const USAGE = `usage: node assertions/run-sampling.ts [--short]
+const USAGE = `usage: make scenario-sampling [ARGS="--short"]   (node assertions/run-sampling.ts with the pinned Node)
 
 The tail-sampling proof (what it runs: scenarios/sampling.json); writes
 reports/sampling/{sampling.json,sampling.md} and each survival pattern's reports/<pattern>/.

@@ -9,7 +9,9 @@ import { terminalTable, writeReports } from './reports/write.ts';
 import { loadPolicyFiles, policyFileList } from './sampling/lab/policy-file.ts';
 import { validatePolicySets } from './sampling/lab/validate.ts';
 
-const USAGE = `usage: node assertions/run-scenario.ts <pattern> [--short] [--policies <file>[,<file>...]]
+const USAGE = `usage: make scenario-<pattern> [POLICIES=<file>[,<file>...]] [ARGS="--short"]
+       (node assertions/run-scenario.ts <pattern> [--short] [--policies <file>,...] with the pinned Node)
+       make scenarios [ARGS="--short"] runs every pattern, one after another
 
 Runs one scenario end to end (the patterns and their knobs: scenarios/patterns.json)
 and writes reports/<pattern>/.

@@ -155,7 +155,7 @@ function memoryTable(runs: ScenarioRun[]): string[] {
     `| **peak total (sum of RSS at one instant)** | ${runs.map((x) => f(x.memory.peak_total_mb, 0)).join(' | ')} |`];
 }
 
-const USAGE = `usage: node bench/run.ts   (make bench)
+const USAGE = `usage: make bench   (node bench/run.ts with the pinned Node)
 
 Takes no arguments; its knobs are environment variables:
   BENCH_RATES    arrival rates per second, comma-separated (now ${RATES.join(',')})
