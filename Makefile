@@ -113,6 +113,10 @@ bench-profile: deps tools assets model-pretrained ## Where a traced request's CP
 bench-model: deps assets model-pretrained ## The forward-pass part of the bench alone (served model and generated one, about 70 s); prints its table
 	node bench/model.ts $(ARGS)
 
+.PHONY: soak
+soak: deps tools assets model-pretrained ## A long run (20 min at 50/s, bench/soak.json) with the faults switched by a seeded schedule: no trace lost, ledger = Tempo, flat RSS, no latency trend; writes reports/soak/ (SOAK_MINUTES=4 for a short one)
+	node bench/soak.ts $(ARGS)
+
 .PHONY: scenarios
 scenarios: deps tools assets model-pretrained ## Run all six scenarios (each writes reports/<pattern>/)
 	@rc=0; for p in $(PATTERNS); do node assertions/run-scenario.ts $$p $(ARGS) || rc=$$?; done; exit $$rc

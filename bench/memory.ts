@@ -62,3 +62,20 @@ export function sampleMemory(runDir: string): { stop(): MemoryReport } {
     },
   };
 }
+
+/** The RSS of every process of a run now, MiB by name (a service by its own name, not its fault host's). */
+export function rssSnapshot(runDir: string): Record<string, number> {
+  const needle = `HARNESS_RUN_DIR=${runDir}`;
+  const out: Record<string, number> = {};
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid)) {
+    try {
+      if (!fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(needle)) continue;
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      const name = nameOf(cmdline) === 'host' ? cmdline.at(-1)! : nameOf(cmdline);
+      out[name] = (out[name] ?? 0) + kb(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), 'VmRSS') / 1024;
+    } catch {
+      // gone between listing and reading
+    }
+  }
+  return out;
+}

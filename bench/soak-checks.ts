@@ -1,0 +1,111 @@
+/**
+ * What the soak judges, as pure functions of what it measured: traces lost, ledger against
+ * Tempo, each process's memory growth over the steady part, and the latency trend of
+ * unfaulted requests over it.
+ */
+import { bootstrapCI, median, type StatInterval } from '../assertions/stats.ts';
+import type { LedgerEntry } from '../faults/ledger.ts';
+
+/** The spans every request makes that a trace lacks (a name twice in the contract is needed twice). */
+export function lackingSpans(names: readonly string[], every: readonly string[]): string[] {
+  const have = new Map<string, number>();
+  for (const n of names) have.set(n, (have.get(n) ?? 0) + 1);
+  const out: string[] = [];
+  for (const n of every) {
+    const k = have.get(n) ?? 0;
+    if (k > 0) have.set(n, k - 1);
+    else out.push(n);
+  }
+  return out;
+}
+
+export interface LedgerVsTempo {
+  ledger: number;
+  tempo: number;
+  /** In the ledger, not in Tempo: traces lost. */
+  missing: string[];
+  /** In Tempo's run window, not in the ledger (another client's request, or a ledger that dropped entries). */
+  unknown: string[];
+}
+
+export function ledgerVsTempo(ledgerIds: readonly string[], tempoIds: ReadonlySet<string>): LedgerVsTempo {
+  const l = new Set(ledgerIds);
+  return {
+    ledger: l.size,
+    tempo: tempoIds.size,
+    missing: [...l].filter((id) => !tempoIds.has(id)),
+    unknown: [...tempoIds].filter((id) => !l.has(id)),
+  };
+}
+
+/** One RSS sample per process: seconds from the load's start, MiB by process name. */
+export interface RssSample { t_s: number; mb: Record<string, number> }
+
+export interface RssGrowth {
+  process: string;
+  /** Mean RSS over the first minute of the steady part, and over the last minute of the run. */
+  start_mb: number;
+  end_mb: number;
+  growth: number;
+  pass: boolean;
+}
+
+/** Per process, the growth of its mean RSS from the steady part's first minute to the run's last. */
+export function rssGrowth(samples: readonly RssSample[], fromS: number, endS: number, maxGrowth: number): RssGrowth[] {
+  const names = new Set(samples.flatMap((s) => Object.keys(s.mb)));
+  const meanIn = (name: string, a: number, b: number) => {
+    const xs = samples.filter((s) => s.t_s >= a && s.t_s < b && s.mb[name] !== undefined).map((s) => s.mb[name]!);
+    return xs.length ? xs.reduce((x, y) => x + y, 0) / xs.length : NaN;
+  };
+  return [...names].sort().map((process) => {
+    const start_mb = meanIn(process, fromS, fromS + 60);
+    const end_mb = meanIn(process, endS - 60, endS + 1);
+    const growth = end_mb / start_mb - 1;
+    return { process, start_mb, end_mb, growth, pass: Number.isFinite(growth) && growth <= maxGrowth };
+  });
+}
+
+export interface LatencyTrend {
+  /** Median latency of unfaulted requests, per minute of the steady part. */
+  minutes: { minute: number; median_ms: number; n: number }[];
+  /** Least-squares slope of those medians, ms per minute. */
+  slope_ms_per_min: number;
+  /** The rise the slope predicts over the steady part, relative to its median, with a 95% interval (minutes resampled). */
+  rise: StatInterval;
+  pass: boolean;
+}
+
+/** Unfaulted: no fault fired for it, and it arrived outside every fault window and its settle time. */
+export function unfaultedEntries(entries: readonly LedgerEntry[], windows: readonly { on_ms: number; off_ms: number }[], settleMs: number): LedgerEntry[] {
+  return entries.filter((e) => e.faults.length === 0 && e.status === 200 && !windows.some((w) => e.ts >= w.on_ms && e.ts < w.off_ms + settleMs));
+}
+
+function slope(points: readonly { x: number; y: number }[]): number {
+  const n = points.length;
+  const mx = points.reduce((s, p) => s + p.x, 0) / n;
+  const my = points.reduce((s, p) => s + p.y, 0) / n;
+  const sxx = points.reduce((s, p) => s + (p.x - mx) ** 2, 0);
+  return sxx === 0 ? 0 : points.reduce((s, p) => s + (p.x - mx) * (p.y - my), 0) / sxx;
+}
+
+/**
+ * A rising trend is one whose predicted rise over the steady part is, at the upper end of
+ * its interval, more than maxRise of the median: per-minute medians are fitted, and the
+ * minutes are resampled (pairs bootstrap), so a single slow minute widens the interval
+ * rather than deciding alone.
+ */
+export function latencyTrend(entries: readonly LedgerEntry[], startMs: number, fromMinute: number, maxRise: number): LatencyTrend {
+  const by = new Map<number, number[]>();
+  for (const e of entries) {
+    const minute = Math.floor((e.ts - startMs) / 60_000);
+    if (minute >= fromMinute) by.set(minute, [...(by.get(minute) ?? []), e.latency_ms]);
+  }
+  const minutes = [...by].sort(([a], [b]) => a - b).map(([minute, xs]) => ({ minute, median_ms: median(xs), n: xs.length }));
+  if (minutes.length < 3) throw new RangeError(`a trend needs at least 3 minutes of unfaulted requests, got ${minutes.length}`);
+  const points = minutes.map((m) => ({ x: m.minute, y: m.median_ms }));
+  const level = median(points.map((p) => p.y));
+  const span = points.at(-1)!.x - points[0]!.x;
+  const riseOf = (idx: readonly number[]) => (slope(idx.map((i) => points[i]!)) * span) / level;
+  const rise = bootstrapCI(points.map((_, i) => i), riseOf);
+  return { minutes, slope_ms_per_min: slope(points), rise, pass: rise.high <= maxRise };
+}
