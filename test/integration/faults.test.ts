@@ -10,11 +10,10 @@ import { attrsToRecord, spansOf, type OtlpSpan } from '../../assertions/tempo/cl
 import { matchedBy, waitForAllTraces } from '../../assertions/verdict/collect.ts';
 import { waitFor } from '../../stack/wait.ts';
 import { entityIdFor } from '../../target-pipeline/feature-extractor/entity-id.ts';
-import { Attr, Events, Spans } from '../../target-pipeline/semconv.ts';
+import { Attr, EVERY_REQUEST_SPANS, Events, Spans } from '../../target-pipeline/semconv.ts';
 import { admin, predictBody, useTestRig } from './helpers/pipeline.ts';
 
 const ENTITIES = 40;
-const REQUIRED_SPANS = [Spans.pipelineRequest, Spans.inputValidation, Spans.featureExtraction, Spans.cacheLookup, Spans.batchAssembly, Spans.inference, Spans.postProcessing];
 const LATENCY_TOLERANCE = 0.05;
 const WARM_REQUESTS = 100;
 const RESET_ROUNDS = 30;
@@ -52,7 +51,7 @@ async function spansFor(e: LedgerEntry): Promise<(OtlpSpan & { serviceName: stri
     const t = await rig.full.traceById(e.trace_id);
     const spans = t ? spansOf(t) : [];
     // Each service exports on its own schedule: wait for every service's spans.
-    return REQUIRED_SPANS.every((n) => spans.some((s) => s.name === n)) ? spans : undefined;
+    return EVERY_REQUEST_SPANS.every((n) => spans.some((s) => s.name === n)) ? spans : undefined;
   }, { what: `trace ${e.trace_id} complete in tenant full`, timeoutMs: 60_000 });
 }
 
