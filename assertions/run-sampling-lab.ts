@@ -51,7 +51,7 @@ try {
     try {
       const verdict = await runScenario(loadScenario(name, { short }), { policySets: sets });
       writeReports(verdict, reports);
-      report.runs.push({ pattern: name, pass: verdict.pass, requests: verdict.requests, faulted: verdict.faulted, collector_matches_tempo: verdict.sampling_cross_check.match, sets: verdict.policy_sets ?? [] });
+      report.runs.push({ pattern: name, pass: verdict.pass, requests: verdict.requests, faulted: verdict.faulted, collector_matches_tempo: verdict.sampling_cross_check?.match ?? false, sets: verdict.policy_sets ?? [] });
       console.log(`[lab] ${name}: ${(verdict.policy_sets ?? []).map((s) => `${s.set} ${s.survival_min === null ? 'n/a' : `${(s.survival_min * 100).toFixed(1)}%`} kept, fault-phase retention ${(s.retention.fault * 100).toFixed(1)}%`).join('; ')}`);
     } catch (err) {
       const e = err as Error;
