@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseCli } from '../stack/cli-args.ts';
 import { ConfigError } from '../stack/config.ts';
+import { requireOwnStack } from '../stack/select.ts';
 import { REPO_ROOT } from '../stack/tools.ts';
 import { writeReports } from './reports/write.ts';
 import { loadScenario, patternNames, ScenarioConfigError } from './scenario/config.ts';
@@ -40,6 +41,7 @@ const reports = path.resolve(process.env.HARNESS_REPORTS_DIR ?? path.join(REPO_R
 const t0 = performance.now();
 let exit = 0;
 try {
+  requireOwnStack('make sampling-lab');
   const files = policyFileList(values.policies ?? process.env.POLICIES);
   if (files.length === 0) throw new HarnessError('no policy file given: --policies <file>[,<file>...] or POLICIES=<file>[,...] (the seed\'s and the harness\'s sets always run)');
   const sets = loadPolicyFiles(files);

@@ -27,6 +27,16 @@ export function stackKind(env: NodeJS.ProcessEnv = process.env): StackKind {
   return parsed.data.STACK;
 }
 
+/**
+ * For the runs that add to or read the inside of the harness's own stack (its Collector's
+ * extra pipelines and counters, extra Collectors): STACK=external has none of that.
+ */
+export function requireOwnStack(what: string, env: NodeJS.ProcessEnv = process.env): void {
+  if (stackKind(env) === 'external') {
+    throw new ConfigError(`${what} needs a stack the harness starts (its own Collector's pipelines and counters), and STACK=external starts none: run it with STACK=local or containers; with STACK=external, run make scenario-<pattern>`);
+  }
+}
+
 /** `detached`: leave the stack running after this process exits (make stack-up). */
 export function stackProvider(env: NodeJS.ProcessEnv = process.env, opts: LocalStackOptions = {}): StackProvider {
   const kind = stackKind(env);
