@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseCli } from '../stack/cli-args.ts';
 import { ConfigError, loadStackConfig } from '../stack/config.ts';
+import { requireOwnStack } from '../stack/select.ts';
 import { REPO_ROOT } from '../stack/tools.ts';
 import { loadSamplingConfig } from './sampling/config.ts';
 import { runRamp } from './sampling/ramp.ts';
@@ -32,6 +33,7 @@ const { values } = parseCli({ name: 'run-ramp', usage: USAGE, options: { short: 
 const short = values.short === true || process.env.SCENARIO_SHORT === '1';
 
 try {
+  requireOwnStack('make scenario-ramp');
   const cfg = loadSamplingConfig({ short });
   const base = loadScenario('baseline', { short });
   const result = await withTestbed({ stackConfig: loadStackConfig({ ...process.env, TAIL_DECISION_WAIT: base.decision_wait }), entities: base.entities },

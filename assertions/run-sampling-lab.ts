@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseCli } from '../stack/cli-args.ts';
 import { ConfigError } from '../stack/config.ts';
+import { requireOwnStack } from '../stack/select.ts';
 import { REPO_ROOT } from '../stack/tools.ts';
 import { writeReports } from './reports/write.ts';
 import { loadScenario, patternNames, ScenarioConfigError } from './scenario/config.ts';
@@ -41,6 +42,7 @@ const reports = path.resolve(process.env.HARNESS_REPORTS_DIR ?? path.join(REPO_R
 const t0 = performance.now();
 let exit = 0;
 try {
+  requireOwnStack('make sampling-lab');
   const files = policyFileList(values.policies ?? process.env.POLICIES);
   if (files.length === 0) throw new HarnessError('no policy file given: --policies <file>[,<file>...] or POLICIES=<file>[,...] (the seed\'s and the harness\'s sets always run)');
   const sets = loadPolicyFiles(files);
@@ -52,7 +54,7 @@ try {
     try {
       const verdict = await runScenario(loadScenario(name, { short }), { policySets: sets });
       writeReports(verdict, reports);
-      report.runs.push({ pattern: name, pass: verdict.pass, requests: verdict.requests, faulted: verdict.faulted, collector_matches_tempo: verdict.sampling_cross_check.match, sets: verdict.policy_sets ?? [] });
+      report.runs.push({ pattern: name, pass: verdict.pass, requests: verdict.requests, faulted: verdict.faulted, collector_matches_tempo: verdict.sampling_cross_check?.match ?? false, sets: verdict.policy_sets ?? [] });
       console.log(`[lab] ${name}: ${(verdict.policy_sets ?? []).map((s) => `${s.set} ${s.survival_min === null ? 'n/a' : `${(s.survival_min * 100).toFixed(1)}%`} kept, fault-phase retention ${(s.retention.fault * 100).toFixed(1)}%`).join('; ')}`);
     } catch (err) {
       const e = err as Error;

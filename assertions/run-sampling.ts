@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseCli } from '../stack/cli-args.ts';
 import { loadStackConfig } from '../stack/config.ts';
+import { requireOwnStack } from '../stack/select.ts';
 import { REPO_ROOT } from '../stack/tools.ts';
 import { writeReports } from './reports/write.ts';
 import { loadScenario, ScenarioConfigError } from './scenario/config.ts';
@@ -34,6 +35,12 @@ Exit code: 0 every claim held, 1 one did not, 2 the harness failed
 
 const { values } = parseCli({ name: 'run-sampling', usage: USAGE, options: { short: { type: 'boolean' } } });
 const short = values.short === true || process.env.SCENARIO_SHORT === '1';
+try {
+  requireOwnStack('make scenario-sampling');
+} catch (err) {
+  console.error(`\n[sampling] harness failure: ${(err as Error).message}`);
+  process.exit(2);
+}
 const t0 = performance.now();
 const errors: string[] = [];
 const failed = (part: string, err: unknown) => {

@@ -2,6 +2,9 @@
 import path from 'node:path';
 import { parseCli } from '../stack/cli-args.ts';
 import { ConfigError } from '../stack/config.ts';
+import { EndpointError } from '../stack/external-preflight.ts';
+import { externalSettingsHelp } from '../stack/external-settings.ts';
+import { STACK_KINDS } from '../stack/select.ts';
 import { REPO_ROOT } from '../stack/tools.ts';
 import { loadScenario, ScenarioConfigError } from './scenario/config.ts';
 import { HarnessError, runScenario } from './scenario/run.ts';
@@ -24,6 +27,12 @@ and writes reports/<pattern>/.
   -h, --help   this text
 
 Reports go under HARNESS_REPORTS_DIR when it is set.
+
+STACK (${STACK_KINDS.join(' | ')}, default local) says whose Tempo and Collector the run
+uses. STACK=external starts none: the pipeline's spans go to your Collector and the
+verdict reads your Tempo; each endpoint is checked before any load (exit 2 naming it).
+Its settings:
+${externalSettingsHelp()}
 Exit code: 0 the verdict passed, 1 an assertion failed, 2 the harness failed
 (a wrong command line included).`;
 
@@ -43,7 +52,7 @@ try {
   process.exit(verdict.pass ? 0 : 1);
 } catch (err) {
   const e = err as Error;
-  const known = e instanceof ScenarioConfigError || e instanceof HarnessError || e instanceof ConfigError;
+  const known = e instanceof ScenarioConfigError || e instanceof HarnessError || e instanceof ConfigError || e instanceof EndpointError;
   console.error(`\nscenario ${name}: harness failure: ${known ? e.message : e.stack}`);
   process.exit(2);
 }

@@ -11,11 +11,14 @@ import { ContainersRunningStack } from './containers.ts';
 import { PODMAN_CONF } from './engine.ts';
 import { LocalRunningStack } from './local.ts';
 import { isAlive, stopPid } from './process.ts';
-import { stackProvider } from './select.ts';
+import { stackKind, stackProvider } from './select.ts';
 import { clearState, readState, writeState } from './state.ts';
 import { REPO_ROOT } from './tools.ts';
 
 async function up(): Promise<void> {
+  if (stackKind() === 'external') {
+    throw new Error('STACK=external starts nothing (your Collector and Tempo are already up): run a scenario with it, e.g. STACK=external make scenario-cold-start (README, "Your own Collector and Tempo")');
+  }
   const existing = readState();
   if (existing && (existing.processes.some((p) => isAlive(p.pid)) || existing.containers?.ids.length)) {
     throw new Error(`a stack is already up (started ${existing.startedAt}, run folder ${existing.runDir}); run: make stack-down`);

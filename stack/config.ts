@@ -25,6 +25,14 @@ export const PROMETHEUS_REMOTE_WRITE_PATH = '/api/v1/write';
 export const DEFAULT_DECISION_WAIT = '10s';
 export const DEFAULT_READY_TIMEOUT_MS = 60_000;
 
+/**
+ * The Tempo tenants the verdict reads, by role: every span (the Collector's traces/full
+ * pipeline), what the seed's policies kept, what the harness's kept. The harness's own
+ * stacks use these names (docker/otelcol/config.yaml); STACK=external maps them to a team's.
+ */
+export const HARNESS_TENANTS = { full: 'full', seed: 'sampled', harness: 'sampled-harness' } as const satisfies Record<string, string>;
+export type TenantRole = keyof typeof HARNESS_TENANTS;
+
 const port = z.coerce.number().int().min(1).max(65535);
 const duration = z.string().regex(/^\d+(ms|s|m)$/, 'a duration like 500ms, 2s or 1m');
 

@@ -19,7 +19,7 @@ import { COLLECTOR_CONFIG, TEMPO_CONFIG } from './local.ts';
 import { preparePrometheusConfig, prometheusFlags } from './prometheus.ts';
 import { assertPortFree } from './ports.ts';
 import { liveProcesses } from './process.ts';
-import { endpointsFor, type RunningStack, type StackEndpoints, type StackProvider } from './provider.ts';
+import { endpointsFor, OWN_TEMPO_ACCESS, type OwnStackEndpoints, type RunningStack, type StackProvider } from './provider.ts';
 import { readVersions, REPO_ROOT, requireTool } from './tools.ts';
 import { waitForHttpOk } from './wait.ts';
 
@@ -172,10 +172,12 @@ function publishOnLoopback<C extends InstanceType<TC['GenericContainer']>>(c: C,
 }
 
 export class ContainersRunningStack implements RunningStack {
+  readonly kind = 'containers' as const;
+  readonly tempo = OWN_TEMPO_ACCESS;
   readyMs = 0;
   /** Time spent finding or building the images (part of readyMs). */
   imagesMs = 0;
-  readonly endpoints: StackEndpoints;
+  readonly endpoints: OwnStackEndpoints;
   readonly config: StackConfig;
   readonly engine: ContainerEngine;
   readonly containers: Started[] = [];
@@ -193,7 +195,7 @@ export class ContainersRunningStack implements RunningStack {
   };
   private removed = false;
 
-  constructor(endpoints: StackEndpoints, config: StackConfig, engine: ContainerEngine, detached = false) {
+  constructor(endpoints: OwnStackEndpoints, config: StackConfig, engine: ContainerEngine, detached = false) {
     this.endpoints = endpoints;
     this.config = config;
     this.engine = engine;

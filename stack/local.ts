@@ -5,7 +5,7 @@ import { startCollector } from './collector.ts';
 import { preparePrometheusConfig, startPrometheus } from './prometheus.ts';
 import { assertPortFree } from './ports.ts';
 import { ManagedProcess, type ExitInfo } from './process.ts';
-import { endpointsFor, type RunningStack, type StackProvider } from './provider.ts';
+import { endpointsFor, OWN_TEMPO_ACCESS, type OwnStackEndpoints, type RunningStack, type StackProvider } from './provider.ts';
 import { REPO_ROOT, requireTool } from './tools.ts';
 import { waitForHttpOk } from './wait.ts';
 
@@ -113,12 +113,14 @@ export class LocalStackProvider implements StackProvider {
 export type LocalComponent = 'tempo' | 'otelcol' | 'prometheus';
 
 export class LocalRunningStack implements RunningStack {
+  readonly kind = 'local' as const;
   readyMs = 0;
-  readonly endpoints;
+  readonly endpoints: OwnStackEndpoints;
   readonly config;
+  readonly tempo = OWN_TEMPO_ACCESS;
   readonly processes: ManagedProcess[];
 
-  constructor(endpoints: RunningStack['endpoints'], config: StackConfig, processes: ManagedProcess[]) {
+  constructor(endpoints: OwnStackEndpoints, config: StackConfig, processes: ManagedProcess[]) {
     this.endpoints = endpoints;
     this.config = config;
     this.processes = processes;

@@ -15,6 +15,8 @@ export const PROMETHEUS_TEMPLATE = path.join(PROMETHEUS_DIR, 'prometheus.yml');
 export const PROMETHEUS_RULES = path.join(PROMETHEUS_DIR, 'rules.yml');
 /** Data and the rendered config of a run live here, under the run folder. */
 export const PROMETHEUS_RUN_SUBDIR = 'prometheus';
+/** The scrape job of the pipeline's metrics (docker/prometheus/prometheus.yml): the dashboard's reading waits on its scrapes. */
+export const PIPELINE_SCRAPE_JOB = 'pipeline';
 
 export class PrometheusConfigError extends Error {
   override name = 'PrometheusConfigError';

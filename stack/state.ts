@@ -3,8 +3,11 @@ import path from 'node:path';
 import type { StackEndpoints } from './provider.ts';
 import { REPO_ROOT } from './tools.ts';
 
-/** Where `make stack-up` records what it left running, for `make stack-down`. */
-export const STATE_FILE = path.join(REPO_ROOT, '.runs', 'stack.json');
+/**
+ * Where `make stack-up` records what it left running, for `make stack-down`;
+ * HARNESS_STACK_STATE moves it (a test's stack beside one a person left up).
+ */
+export const STATE_FILE = path.resolve(process.env.HARNESS_STACK_STATE || path.join(REPO_ROOT, '.runs', 'stack.json'));
 
 /** A process left running, with the SIGTERM grace it was started with. */
 export interface RecordedProcess {

@@ -5,6 +5,7 @@
  */
 import { METRIC_EXPORT_INTERVAL_MS } from '../../target-pipeline/telemetry/sdk.ts';
 import { HarnessError } from '../scenario/errors.ts';
+import { PIPELINE_SCRAPE_JOB } from '../../stack/prometheus.ts';
 
 export const PROMETHEUS_REQUEST_TIMEOUT_MS = 30_000;
 /**
@@ -118,7 +119,7 @@ export class PrometheusClient {
  * scrape after t + exportLagS has it, and a rule evaluation after that scrape has judged
  * it. Polls those two timestamps, never a fixed sleep; a deadline names what is missing.
  */
-export async function waitForPrometheusToCatchUp(prom: PrometheusClient, t: number, exportLagS: number, timeoutMs: number, job = 'pipeline'): Promise<void> {
+export async function waitForPrometheusToCatchUp(prom: PrometheusClient, t: number, exportLagS: number, timeoutMs: number, job = PIPELINE_SCRAPE_JOB): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const wanted = t + exportLagS;
   let scraped: number | undefined;

@@ -2,6 +2,7 @@ import type { FaultVerdict, KeptUnfaulted, Mismatch } from '../verdict/compute.t
 import type { SetFigures } from '../sampling/lab/measure.ts';
 import type { DashboardSaid } from '../verdict/dashboard.ts';
 import type { WaterfallRow } from './waterfall.ts';
+import type { StackKind } from '../../stack/provider.ts';
 
 export interface StageBreakdown {
   stage: string;
@@ -15,8 +16,8 @@ export interface ScenarioVerdict {
   question: string;
   pass: boolean;
   short: boolean;
-  /** Which stack provider ran Tempo and the Collector (STACK=local|containers). */
-  stack?: 'local' | 'containers';
+  /** Which stack provider ran Tempo and the Collector (STACK=local|containers), or whose they were (external). */
+  stack?: StackKind;
   requests: number;
   faulted: number;
   recall: number | null;
@@ -38,8 +39,8 @@ export interface ScenarioVerdict {
   device: string;
   k6: { exit_code: number | null; http_reqs?: number; p95_ms?: number; p99_ms?: number; dropped_iterations?: number };
   timings: Record<string, number>;
-  /** Tempo's sampled tenants against the Collector's own tail-sampling counters. */
-  sampling_cross_check: {
+  /** Tempo's sampled tenants against the Collector's own tail-sampling counters (absent where they cannot be read: see not_measured). */
+  sampling_cross_check?: {
     collector_sampled_total: number; tempo_kept_seed: number; tempo_kept_harness: number;
     /** Traces each user policy set's tenant holds (POLICIES=...). */
     tempo_kept_lab?: Record<string, number>;
@@ -50,4 +51,12 @@ export interface ScenarioVerdict {
   /** Which Prometheus alerts fired, and when, beside the trace detection (not judged). */
   dashboard?: DashboardSaid;
   fault_counters: unknown;
+  /** What this run could not measure, and why (STACK=external: the Collector's counters, which tenants exist...). Never judged as passed. */
+  not_measured?: NotMeasured[];
+}
+
+export interface NotMeasured {
+  /** The verdict field or table it concerns. */
+  what: string;
+  why: string;
 }

@@ -31,9 +31,12 @@ export function terminalTable(v: ScenarioVerdict): string {
   if (v.kept_whole.checked) lines.push(`  kept faulted traces complete (every span of tenant full): ${v.kept_whole.checked - v.kept_whole.split} of ${v.kept_whole.checked}`);
   if (v.dashboard) lines.push(...dashboardLines(v.dashboard, v.per_fault));
   const cc = v.sampling_cross_check;
-  const labHeld = Object.entries(cc.tempo_kept_lab ?? {});
-  const held = cc.tempo_kept_seed + cc.tempo_kept_harness + labHeld.reduce((a, [, n]) => a + n, 0);
-  lines.push(`  collector says it kept ${cc.collector_sampled_total} traces; Tempo holds ${cc.tempo_kept_seed} (seed) + ${cc.tempo_kept_harness} (harness)${labHeld.map(([k, n]) => ` + ${n} (${k})`).join('')} = ${held}: ${cc.match ? 'match' : 'MISMATCH'}`);
+  if (cc) {
+    const labHeld = Object.entries(cc.tempo_kept_lab ?? {});
+    const held = cc.tempo_kept_seed + cc.tempo_kept_harness + labHeld.reduce((a, [, n]) => a + n, 0);
+    lines.push(`  collector says it kept ${cc.collector_sampled_total} traces; Tempo holds ${cc.tempo_kept_seed} (seed) + ${cc.tempo_kept_harness} (harness)${labHeld.map(([k, n]) => ` + ${n} (${k})`).join('')} = ${held}: ${cc.match ? 'match' : 'MISMATCH'}`);
+  }
+  if (v.not_measured?.length) lines.push(`  not measured on this stack (${v.stack ?? 'local'}):`, ...v.not_measured.map((n) => `    ${n.what}: ${n.why}`));
   if (v.policy_sets) {
     lines.push('  policy sets side by side (POLICIES=...):');
     for (const r of policySetRows(v.policy_sets)) lines.push(`    ${r[0]!.padEnd(22)} survival ${r[1]}; retention warm-up ${r[2]}, fault ${r[3]}; stored ${r[4]} spans, ${r[5]}; whole ${r[6]}; kept by ${r[7]}`);
@@ -64,8 +67,11 @@ function junit(v: ScenarioVerdict): string {
   const rest = v.failures.filter((m) => !v.per_fault.some((f) => m.path.startsWith(`${f.fault}.`)));
   cases.push(`    <testcase classname="scenario.${v.scenario}" name="control and baseline sampling">` +
     (rest.length ? `<failure message="${esc(rest.map((m) => `${m.path}: expected ${m.expected}, got ${m.actual}`).join('; '))}"/>` : '') + '</testcase>');
+  // What the stack could not measure is a skipped case with its reason, never a passed one.
+  for (const n of v.not_measured ?? []) cases.push(`    <testcase classname="scenario.${v.scenario}" name="not measured: ${esc(n.what)}"><skipped message="${esc(n.why)}"/></testcase>`);
   const failures = cases.filter((c) => c.includes('<failure')).length;
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite name="scenario-${v.scenario}" tests="${cases.length}" failures="${failures}" time="${v.duration_s.toFixed(1)}">\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`;
+  const skipped = cases.filter((c) => c.includes('<skipped')).length;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite name="scenario-${v.scenario}" tests="${cases.length}" failures="${failures}" skipped="${skipped}" time="${v.duration_s.toFixed(1)}">\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`;
 }
 
 function html(v: ScenarioVerdict): string {
@@ -87,6 +93,7 @@ ${fails ? `<h2>Failed criteria</h2><ul>${fails}</ul>` : ''}
 ${v.policy_sets ? `<h2>Policy sets side by side</h2><table><tr>${POLICY_SET_COLUMNS.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>${policySetRows(v.policy_sets).map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('\n')}</table>` : ''}
 <h2>Surfaced and survived</h2><table><tr><th>fault</th><th>detection query</th><th>faulted</th><th>matched</th><th>recall</th><th>precision</th><th>kept (harness)</th><th>kept (seed)</th></tr>${faults}</table>
 ${v.per_fault.filter((f) => f.queue).map((f) => `<h2>Queue wait against forward pass</h2><pre>${esc(queueLines(f.queue!, f.recall_mode === 'measured').join('\n'))}</pre>`).join('')}
+${v.not_measured?.length ? `<h2>Not measured on this stack (${esc(v.stack ?? 'local')})</h2><ul>${v.not_measured.map((n) => `<li><code>${esc(n.what)}</code>: ${esc(n.why)}</li>`).join('')}</ul>` : ''}
 ${v.dashboard ? `<h2>What the dashboard said</h2><p>Prometheus's alerts (docker/prometheus/rules.yml) during the run, beside the traces the detection query found. Not judged.</p><pre>${esc(dashboardLines(v.dashboard, v.per_fault).join('\n'))}</pre>` : ''}
 <h2>Per-stage latency (median span duration, ms)</h2><table><tr><th>stage</th><th>unfaulted</th><th>faulted</th></tr>${stages}</table>
 <h2>Slowest faulted trace${v.waterfall ? ` <code>${v.waterfall.trace_id}</code> (${esc(v.waterfall.faults.join(', '))})` : ''}</h2>

@@ -23,6 +23,7 @@ import { waitForAllTraces } from '../verdict/collect.ts';
 import { scrape, sumOf } from '../verdict/prom-text.ts';
 import type { DoseResponseConfig } from './config.ts';
 import { runLoad, type Testbed } from '../scenario/testbed.ts';
+import { ownEndpoint } from '../../stack/provider.ts';
 const WAIT_MS = 60_000;
 
 /** The exporter's name for an OTel metric: dots become underscores. */
@@ -88,7 +89,7 @@ async function attemptsFromExporter(url: string): Promise<{ sum: number; count: 
 
 export async function runDoseResponse(tb: Testbed, cfg: DoseResponseConfig, log: (l: string) => void = console.log): Promise<DoseResponse> {
   const full = new TempoClient(tb.stack.endpoints.tempoUrl, 'full');
-  const metricsUrl = tb.stack.endpoints.metricsUrl;
+  const metricsUrl = ownEndpoint(tb.stack, 'metricsUrl', 'the dose-response');
   const steps: DoseStep[] = [];
   // Start from a settled exporter: the priming requests' observations included.
   const primed = (await tb.admin.ledgerAll()).filter((e) => e.status === 200 || e.status === 502).length;
@@ -97,7 +98,7 @@ export async function runDoseResponse(tb: Testbed, cfg: DoseResponseConfig, log:
     return a.count >= primed ? a : undefined;
   }, { what: 'the priming requests\' observations in the Collector\'s Prometheus exporter', timeoutMs: WAIT_MS });
   let lastActivity = Date.now();
-  const prom = new PrometheusClient(tb.stack.endpoints.prometheusUrl);
+  const prom = new PrometheusClient(ownEndpoint(tb.stack, 'prometheusUrl', 'the dose-response'));
   // Prometheus scraped the same exporter: it has everything once its count is the exporter's.
   await waitForPrometheusValue(prom, `sum(${ATTEMPTS_COUNT})`, before.count, WAIT_MS);
   let promBefore = await attemptsFromPrometheus(prom);

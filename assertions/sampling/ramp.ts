@@ -10,6 +10,7 @@ import { runLoad, type Testbed } from '../scenario/testbed.ts';
 import { PrometheusClient } from '../prometheus/client.ts';
 import { ALERT_STEP_S, whatTheDashboardSaid, type AlertSeen } from '../verdict/dashboard.ts';
 import type { RampConfig } from './config.ts';
+import { ownEndpoint } from '../../stack/provider.ts';
 
 const WAIT_MS = 60_000;
 
@@ -66,7 +67,8 @@ export function rampAlerts(rules: { name: string; source?: string }[], seen: Ale
 }
 
 export async function runRamp(tb: Testbed, cfg: RampConfig, log: (l: string) => void = console.log): Promise<RampResult> {
-  const prom = new PrometheusClient(tb.stack.endpoints.prometheusUrl);
+  const promUrl = ownEndpoint(tb.stack, 'prometheusUrl', 'the ramp');
+  const prom = new PrometheusClient(promUrl);
   const rules = await prom.ruleSources();
   const corrupted = async () => (await tb.admin.status()).faults.find((f) => f.name === 'output-corruption')?.counters.outputs_corrupted ?? 0;
   const steps: RampStep[] = [];
@@ -95,7 +97,7 @@ export async function runRamp(tb: Testbed, cfg: RampConfig, log: (l: string) => 
   const rampStart = steps[0]!.start;
   const rampEnd = steps.at(-1)!.end;
   // The ramp is the fault phase of the dashboard's reading; the calm phase its warm-up.
-  const { alerts: seen } = await whatTheDashboardSaid(tb.stack.endpoints.prometheusUrl,
+  const { alerts: seen } = await whatTheDashboardSaid(promUrl,
     { warmup_start: Math.floor(calm.start), fault_start: rampStart, fault_end: rampEnd }, WAIT_MS);
   return {
     calm_s: cfg.calm_s, step_s: cfg.step_s, rate: cfg.rate, steps,

@@ -57,7 +57,7 @@ export function survivalRow(v: ScenarioVerdict): SurvivalRow {
     retention_seed: v.retention.seed,
     retention_harness: v.retention.harness,
     kept_whole: `${v.kept_whole.checked - v.kept_whole.split}/${v.kept_whole.checked}`,
-    collector_matches_tempo: v.sampling_cross_check.match,
+    collector_matches_tempo: v.sampling_cross_check?.match ?? false,
   };
 }
 

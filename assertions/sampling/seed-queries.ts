@@ -12,6 +12,7 @@ import { scrape } from '../verdict/prom-text.ts';
 import type { SeedQueriesConfig } from './config.ts';
 import { promName } from './dose-response.ts';
 import { runLoad, type Testbed } from '../scenario/testbed.ts';
+import { ownEndpoint } from '../../stack/provider.ts';
 
 export interface SeedQuery {
   purpose: string;
@@ -141,6 +142,7 @@ export async function runSeedQueryPhase(tb: Testbed, cfg: SeedQueriesConfig, log
   const loadEnd = Date.now() / 1000;
   const range: TimeRange = { start, end: Math.ceil(loadEnd) + 1 };
   await waitForAllTraces(new TempoClient(tb.stack.endpoints.tempoUrl, 'full'), entries.map((e) => e.trace_id), range, 60_000);
-  await waitForPrometheusToCatchUp(new PrometheusClient(tb.stack.endpoints.prometheusUrl), loadEnd, METRICS_EXPORT_LAG_S, 60_000);
-  return runSeedQueries(tb.stack.endpoints.tempoUrl, tb.stack.endpoints.metricsUrl, tb.stack.endpoints.prometheusUrl, { ...range, end: Math.ceil(Date.now() / 1000) });
+  const promUrl = ownEndpoint(tb.stack, 'prometheusUrl', 'the seed queries');
+  await waitForPrometheusToCatchUp(new PrometheusClient(promUrl), loadEnd, METRICS_EXPORT_LAG_S, 60_000);
+  return runSeedQueries(tb.stack.endpoints.tempoUrl, ownEndpoint(tb.stack, 'metricsUrl', 'the seed queries'), promUrl, { ...range, end: Math.ceil(Date.now() / 1000) });
 }

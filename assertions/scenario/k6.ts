@@ -50,7 +50,10 @@ export async function runK6Script(script: string, env: Record<string, string>, o
       ...env,
       K6_OTEL_EXPORTER_PROTOCOL: 'http/protobuf',
       K6_OTEL_HTTP_EXPORTER_ENDPOINT: otlp.host,
-      K6_OTEL_HTTP_EXPORTER_INSECURE: 'true',
+      // The URL's own path first: a team's Collector may sit behind a gateway prefix (STACK=external).
+      K6_OTEL_HTTP_EXPORTER_URL_PATH: `${otlp.pathname.replace(/\/+$/, '')}/v1/metrics`,
+      // A team's Collector (STACK=external) may be behind TLS; the harness's own is plain HTTP.
+      K6_OTEL_HTTP_EXPORTER_INSECURE: String(otlp.protocol === 'http:'),
       K6_OTEL_METRIC_PREFIX: 'k6_',
       K6_OTEL_SERVICE_NAME: 'k6',
       K6_OTEL_EXPORT_INTERVAL: '2s',

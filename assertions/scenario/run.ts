@@ -7,14 +7,16 @@
 import path from 'node:path';
 import type { LedgerEntry } from '../../faults/ledger.ts';
 import { FAULT_NAMES, type FaultName } from '../../faults/registry.ts';
-import { loadStackConfig, type StackConfig } from '../../stack/config.ts';
+import { HARNESS_TENANTS, loadStackConfig, type StackConfig } from '../../stack/config.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 import { Attr, Spans } from '../../target-pipeline/semconv.ts';
-import type { ScenarioVerdict } from '../reports/types.ts';
+import type { NotMeasured, ScenarioVerdict } from '../reports/types.ts';
+import { ExternalRunningStack } from '../../stack/external.ts';
+import { ownEndpoint } from '../../stack/provider.ts';
 import { waterfall } from '../reports/waterfall.ts';
 import { median } from '../stats.ts';
-import { attrsToRecord, spansOf, TempoClient, type OtlpTrace, type TimeRange } from '../tempo/client.ts';
-import { keptSet, matchedBy, waitForAllTraces, waitForSampling, wholeTraces } from '../verdict/collect.ts';
+import { attrsToRecord, spansOf, tempoClientFor, TempoClient, type OtlpTrace, type TimeRange } from '../tempo/client.ts';
+import { keptSet, matchedBy, SAMPLING_QUIET_MS, waitForAllTraces, waitForSampling, waitForSamplingToSettle, wholeTraces } from '../verdict/collect.ts';
 import { faultVerdict, judge, judgeWhole, keptUnfaulted, PASS_RECALL, type FaultVerdict } from '../verdict/compute.ts';
 import { whatTheDashboardSaid } from '../verdict/dashboard.ts';
 import { explainMissed } from '../verdict/missing-signal.ts';
@@ -30,7 +32,7 @@ export const TRACE_WAIT_MS = 90_000;
 export const STAGE_SAMPLE = 30;
 /** Missed traces fetched from tenant full to say which signal a failed recall lacks. */
 export const EXPLAIN_SAMPLE = 5;
-export const TENANTS = { full: 'full', seed: 'sampled', harness: 'sampled-harness' } as const;
+export const TENANTS = HARNESS_TENANTS;
 /** The harness set's high-gpu-queue-float policy (docker/otelcol/config.yaml) as TraceQL. */
 export const HARNESS_QUEUE_QUERY = `{ span.${Attr.queueWaitMs} >= ${SEED_QUEUE_POLICY_MS} }`;
 
@@ -84,25 +86,38 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
     if (entries.length === 0) throw new HarnessError('the ledger recorded no request during the load');
     const range: TimeRange = { start: Math.floor(loadStart / 1000) - 5, end: Math.ceil(Date.now() / 1000) + 5 };
 
-    const full = new TempoClient(stack.endpoints.tempoUrl, TENANTS.full);
+    const full = tempoClientFor(stack, 'full');
+    const notMeasured: NotMeasured[] = [];
     t = performance.now();
     log(`[${spec.name}] waiting for ${entries.length} traces in Tempo`);
     await waitForAllTraces(full, entries.map((e) => e.trace_id), range, TRACE_WAIT_MS);
     mark('traces_searchable_ms', t);
     t = performance.now();
-    const seedTenant = full.forTenant(TENANTS.seed);
-    const harnessTenant = full.forTenant(TENANTS.harness);
+    const seedTenant = tempoClientFor(stack, 'seed');
+    const harnessTenant = tempoClientFor(stack, 'harness');
     // Over the whole life of the stack (priming included), as the sampler's counters are.
     const labTenants = lab.map((p) => full.forTenant(labTenant(p)));
-    const sampling = await waitForSampling([seedTenant, harnessTenant, ...labTenants], stack.endpoints.collectorTelemetryUrl,
-      { start: Math.floor(tb.startedAt / 1000) - 5, end: range.end }, TRACE_WAIT_MS);
+    const lifeRange: TimeRange = { start: Math.floor(tb.startedAt / 1000) - 5, end: range.end };
+    let crossCheck: ScenarioVerdict['sampling_cross_check'];
+    if (stack.endpoints.collectorTelemetryUrl) {
+      const sampling = await waitForSampling([seedTenant, harnessTenant, ...labTenants], stack.endpoints.collectorTelemetryUrl, lifeRange, TRACE_WAIT_MS);
+      crossCheck = {
+        collector_sampled_total: sampling.counts.sampledTotal, tempo_kept_seed: sampling.held[0]!, tempo_kept_harness: sampling.held[1]!,
+        ...(lab.length ? { tempo_kept_lab: Object.fromEntries(lab.map((p, i) => [p.name, sampling.held[2 + i]!])) } : {}),
+        match: sampling.settled && sampling.counts.sampledTotal === sampling.held.reduce((a, b) => a + b, 0), per_policy: sampling.counts.perPolicy,
+      };
+    } else {
+      const decidedBy = Date.now() + (stack instanceof ExternalRunningStack ? stack.samplingWaitMs : 0);
+      const settle = await waitForSamplingToSettle([seedTenant, harnessTenant], lifeRange, decidedBy, TRACE_WAIT_MS);
+      notMeasured.push({
+        what: 'sampling_cross_check',
+        why: `the Collector's own tail-sampling counters are not readable on a STACK=${stack.kind} stack (no telemetry URL), so whether Tempo holds every trace it kept is unknown; ` +
+          `the sampled tenants were read once the declared sampling wait had passed and they held still for ${SAMPLING_QUIET_MS} ms ` +
+          `(${settle.settled ? 'they did' : `they had not within ${TRACE_WAIT_MS} ms`}: seed ${settle.held[0]}, harness ${settle.held[1]} traces)`,
+      });
+    }
     mark('sampling_settled_ms', t);
     const [keptHarness, keptSeed] = await Promise.all([keptSet(harnessTenant, range), keptSet(seedTenant, range)]);
-    const crossCheck: ScenarioVerdict['sampling_cross_check'] = {
-      collector_sampled_total: sampling.counts.sampledTotal, tempo_kept_seed: sampling.held[0]!, tempo_kept_harness: sampling.held[1]!,
-      ...(lab.length ? { tempo_kept_lab: Object.fromEntries(lab.map((p, i) => [p.name, sampling.held[2 + i]!])) } : {}),
-      match: sampling.settled && sampling.counts.sampledTotal === sampling.held.reduce((a, b) => a + b, 0), per_policy: sampling.counts.perPolicy,
-    };
     const faultsInScope = (Object.keys(spec.faults) as FaultName[]);
     const faulted = entries.filter((e) => e.faults.length > 0);
     // Fetched once from tenant full: the queue distribution and the whole-trace check both read them.
@@ -135,11 +150,21 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
 
     // The phases as k6 ran them: its warm-up starts with the first request of the ledger.
     const warmupStart = Math.min(...entries.map((e) => e.ts)) / 1000;
-    const dashboard = await whatTheDashboardSaid(stack.endpoints.prometheusUrl, {
+    const dashboard = stack.endpoints.prometheusUrl ? await whatTheDashboardSaid(stack.endpoints.prometheusUrl, {
       warmup_start: Math.floor(warmupStart), fault_start: Math.round(warmupStart + spec.warmup_s),
       fault_end: Math.round(warmupStart + spec.warmup_s + spec.fault_s),
-    }, TRACE_WAIT_MS);
-    const policySets = lab.length ? await measurePolicySets(full, stack.endpoints, lab, {
+    }, TRACE_WAIT_MS) : undefined;
+    if (!dashboard) notMeasured.push({ what: 'dashboard', why: 'no Prometheus was given (HARNESS_EXTERNAL_PROMETHEUS_URL), so which alerts fired is not known' });
+    if (stack.kind === 'external') {
+      notMeasured.push({
+        what: 'tenants',
+        why: `whether tenants ${Object.values(stack.tempo.tenants).join(', ')} are the ones your Collector writes: Tempo answers a tenant it has never seen like an empty one; ` +
+          'an empty seed or harness tenant shows as survival 0, not as an error',
+      });
+    }
+    const policySets = lab.length ? await measurePolicySets(full, {
+      tempoUrl: stack.endpoints.tempoUrl, collectorTelemetryUrl: ownEndpoint(stack, 'collectorTelemetryUrl', 'measuring policy sets (POLICIES=...)'),
+    }, lab, {
       entries, faults: faultsInScope, fullFaulted, range, fullTenant: TENANTS.full,
       phases: { warmup_start_ms: warmupStart * 1000, warmup_s: spec.warmup_s, fault_s: spec.fault_s },
     }) : undefined;
@@ -178,9 +203,10 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
         dropped_iterations: k6.summary?.metrics?.dropped_iterations?.count ?? 0,
       },
       timings,
-      sampling_cross_check: crossCheck,
+      ...(crossCheck ? { sampling_cross_check: crossCheck } : {}),
       ...(policySets ? { policy_sets: policySets } : {}),
-      dashboard,
+      ...(dashboard ? { dashboard } : {}),
+      ...(notMeasured.length ? { not_measured: notMeasured } : {}),
       fault_counters: counters.faults.filter((f) => f.enabled || Object.values(f.counters).some((n) => n > 0)).map((f) => ({ name: f.name, counters: f.counters })),
     };
     return verdict;

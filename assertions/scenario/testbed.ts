@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { AdminClient } from '../../faults/admin/client.ts';
 import type { StackConfig } from '../../stack/config.ts';
+import { ExternalRunningStack } from '../../stack/external.ts';
 import { stackProvider } from '../../stack/select.ts';
 import type { RunningStack, StackProvider } from '../../stack/provider.ts';
 import { launchPipeline, type PipelineServiceName, type RunningPipeline } from '../../stack/pipeline.ts';
@@ -76,8 +77,11 @@ export async function startTestbed(opts: TestbedOptions): Promise<RunningTestbed
   };
   try {
     const provider = stackProvider(opts.providerEnv);
-    log(`starting Tempo, the Collector and Prometheus as ${provider.kind === 'local' ? 'local processes' : 'containers'} (run folder ${path.relative(REPO_ROOT, opts.stackConfig.runDir)})`);
+    log(provider.kind === 'external'
+      ? 'STACK=external: starting nothing; checking your Collector, Tempo and Prometheus before any load'
+      : `starting Tempo, the Collector and Prometheus as ${provider.kind === 'local' ? 'local processes' : 'containers'} (run folder ${path.relative(REPO_ROOT, opts.stackConfig.runDir)})`);
     stack = await provider.start(opts.stackConfig);
+    if (stack instanceof ExternalRunningStack) for (const line of stack.preflight.checked) log(`  ok: ${line}`);
     mark('stack_ready_ms');
     const token = randomBytes(18).toString('hex');
     extras = await opts.beforePipeline?.(stack, logDir);

@@ -1,7 +1,11 @@
 /**
  * Tempo's HTTP API, tenant aware: TraceQL search with a time range (paged by splitting
- * the range when a page is full), trace by id, and TraceQL metrics.
+ * the range when a page is full), trace by id, and TraceQL metrics. Every call carries
+ * the client's headers (a team's credential on STACK=external): clients made from a stack
+ * (tempoClientFor) and their forTenant() copies all carry the stack's.
  */
+import type { TenantRole } from '../../stack/config.ts';
+import type { RunningStack } from '../../stack/provider.ts';
 
 export const DEFAULT_SEARCH_LIMIT = 500;
 export const MIN_SPLIT_WINDOW_S = 1;
@@ -79,21 +83,25 @@ export function lastTempoQueryAt(): number {
 export class TempoClient {
   readonly baseUrl: string;
   readonly tenant: string;
+  private readonly headers: Record<string, string>;
 
-  constructor(baseUrl: string, tenant: string) {
+  /** `headers`: sent on every call besides the tenant's X-Scope-OrgID (Authorization...). */
+  constructor(baseUrl: string, tenant: string, headers: Record<string, string> = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.tenant = tenant;
+    this.headers = headers;
   }
 
+  /** The same Tempo, the same headers, another tenant. */
   forTenant(tenant: string): TempoClient {
-    return new TempoClient(this.baseUrl, tenant);
+    return new TempoClient(this.baseUrl, tenant, this.headers);
   }
 
   private async get(pathAndQuery: string): Promise<Response> {
     const url = `${this.baseUrl}${pathAndQuery}`;
     let res: Response;
     try {
-      res = await fetch(url, { headers: { 'X-Scope-OrgID': this.tenant }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      res = await fetch(url, { headers: { ...this.headers, 'X-Scope-OrgID': this.tenant }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     } catch (err) {
       throw new TempoError(`Tempo is not reachable at ${this.baseUrl} (${(err as Error).message})`, 0);
     } finally {
@@ -184,6 +192,11 @@ export class TempoClient {
     await res.body?.cancel();
     return res.ok;
   }
+}
+
+/** The client of one role's tenant (full, seed, harness) of a running stack, with the stack's headers. */
+export function tempoClientFor(stack: Pick<RunningStack, 'endpoints' | 'tempo'>, role: TenantRole): TempoClient {
+  return new TempoClient(stack.endpoints.tempoUrl, stack.tempo.tenants[role], stack.tempo.headers);
 }
 
 /** All spans of an OTLP trace with their resource's service name. */

@@ -79,3 +79,40 @@ export async function wholeTraces(full: ReadonlyMap<string, OtlpTrace | undefine
   const split = ids.map((id) => ({ trace_id: id, full: count(full.get(id)), kept: count(k.get(id)) })).filter((x) => x.kept < x.full);
   return { checked: ids.length, split, traces: k };
 }
+
+/**
+ * A search finds a stored trace within about 2 s of its end (make bench: median 1,980 ms);
+ * the sampled tenants' counts must hold still longer than that to count as settled.
+ */
+export const SAMPLING_QUIET_MS = 3_000;
+
+/**
+ * The wait for tail sampling where the Collector's counters cannot be read (a team's own
+ * Collector, STACK=external): first until `decidedBy` (epoch ms: the load's end plus the
+ * longest time that Collector takes to store a decision, which its owner declares), then
+ * until the sampled tenants' counts have not moved for SAMPLING_QUIET_MS. Whether Tempo
+ * holds all the sampler kept stays unknown; the verdict says so.
+ */
+export async function waitForSamplingToSettle(
+  tenants: TempoClient[], lifeRange: TimeRange, decidedBy: number, timeoutMs: number,
+): Promise<{ held: number[]; settled: boolean }> {
+  let last: number[] | undefined;
+  let since = Date.now();
+  try {
+    await waitFor(async () => {
+      const left = decidedBy - Date.now();
+      if (left > 0) throw new Error(`${left} ms of the declared sampling wait left`);
+      const held = await Promise.all(tenants.map(async (t) => (await t.searchAll('{ }', lifeRange)).size));
+      if (!last || held.some((n, i) => n !== last![i])) {
+        last = held;
+        since = Date.now();
+      }
+      if (Date.now() - since < SAMPLING_QUIET_MS) throw new Error(`sampled tenants hold ${held.join(' + ')} traces, unchanged for ${Date.now() - since} ms`);
+      return true;
+    }, { what: `the sampled tenants to hold still for ${SAMPLING_QUIET_MS} ms after the declared sampling wait`, timeoutMs });
+    return { held: last!, settled: true };
+  } catch (err) {
+    if (!last) throw err;
+    return { held: last, settled: false };
+  }
+}

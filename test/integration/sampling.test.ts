@@ -28,6 +28,7 @@ import { startTestbed, type RunningTestbed } from '../../assertions/scenario/tes
 import { loadScenario } from '../../assertions/scenario/config.ts';
 import { testPipelinePorts } from './helpers/pipeline.ts';
 import { testStackConfig } from './helpers/stack.ts';
+import { ownEndpoint } from '../../stack/provider.ts';
 
 const cfg = loadSamplingConfig({ short: true });
 const base = loadScenario('baseline', { short: true, env: {} });
@@ -107,7 +108,7 @@ describe('on one testbed', () => {
   });
 
   it('should answer every PromQL expression of the dashboard and of the alert rules with a series', async () => {
-    const prom = new PrometheusClient(tb.stack.endpoints.prometheusUrl);
+    const prom = new PrometheusClient(ownEndpoint(tb.stack, 'prometheusUrl', 'this test'));
     expect(await prom.alertRuleNames()).toEqual(ruleExpressions(PROMETHEUS_RULES).map((e) => e.where.replace(/^rules\.yml: /, '')));
     const answers = await answerAll(prom, [...dashboardExpressions(DASHBOARD), ...ruleExpressions(PROMETHEUS_RULES)]);
     const empty = answers.filter((a) => a.series === 0 && !a.may_be_empty);
@@ -117,7 +118,7 @@ describe('on one testbed', () => {
 
   // After the dose-response, whose corruption made the post-processor re-invoke the model.
   it('should draw the service graph from CLIENT/SERVER span pairs: every edge of the pipeline, each counting the spans behind it', async () => {
-    const prom = new PrometheusClient(tb.stack.endpoints.prometheusUrl);
+    const prom = new PrometheusClient(ownEndpoint(tb.stack, 'prometheusUrl', 'this test'));
     let last: EdgeCount[] = [];
     // Two paths, each a few seconds behind: the Collector's span metrics (scraped) and
     // Tempo's generator (remote-written); wait until both have counted the same calls.

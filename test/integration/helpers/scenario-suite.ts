@@ -58,7 +58,7 @@ export function scenarioSuite(part: number): void {
 function expectLabFigures(v: ScenarioVerdict): void {
   const sets = v.policy_sets ?? [];
   expect(sets.map((s) => s.set)).toEqual(['seed', 'harness', 'team-collector', 'span-budget', 'errors-and-slow']);
-  expect(v.sampling_cross_check.match, 'the sampler\'s kept count against every tenant').toBe(true);
+  expect(v.sampling_cross_check?.match, 'the sampler\'s kept count against every tenant').toBe(true);
   const survival = (name: string) => sets.find((s) => s.set === name)!.survival_min;
   expect(survival('seed')).toBeCloseTo(v.survival_faulted_seed!, 9);
   expect(survival('harness')).toBeCloseTo(v.survival_faulted!, 9);
