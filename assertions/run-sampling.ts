@@ -12,7 +12,7 @@ import { loadStackConfig } from '../stack/config.ts';
 import { REPO_ROOT } from '../stack/tools.ts';
 import { writeReports } from './reports/write.ts';
 import { loadScenario, ScenarioConfigError } from './scenario/config.ts';
-import { HarnessError, runScenario } from './scenario/run.ts';
+import { HarnessError, runScenarioWithData } from './scenario/run.ts';
 import { loadSamplingConfig } from './sampling/config.ts';
 import { runDoseResponse, type DoseResponse } from './sampling/dose-response.ts';
 import { runLateSpanExperiment, type LateSpanResult } from './sampling/late-spans.ts';
@@ -48,8 +48,8 @@ try {
   const survival: SurvivalRow[] = [];
   for (const name of cfg.survival_patterns) {
     try {
-      const verdict = await runScenario(loadScenario(name, { short }));
-      writeReports(verdict, path.join(REPO_ROOT, 'reports'));
+      const { verdict, reportData } = await runScenarioWithData(loadScenario(name, { short }));
+      writeReports(verdict, path.join(REPO_ROOT, 'reports'), reportData);
       survival.push(survivalRow(verdict));
       console.log(`[sampling] ${name}: harness set kept ${verdict.survival_faulted ?? 'n/a'}, seed set ${verdict.survival_faulted_seed ?? 'n/a'} of ${verdict.faulted} faulted`);
     } catch (err) {
