@@ -2,7 +2,7 @@
  * make scenario-sampling: the tail-sampling proof. Runs the survival patterns (each a
  * full scenario with its own reports/<pattern>/), then, on one testbed, the
  * dose-response run, the seed's queries and the late-span experiment, then the
- * scale-out topology; writes reports/sampling/{sampling.json,sampling.md} and prints
+ * scale-out topology; writes reports/sampling/{sampling.json,sampling.md,sampling.html} and prints
  * the tables. Arguments and exit codes: USAGE below (--help).
  */
 import fs from 'node:fs';
@@ -10,6 +10,9 @@ import path from 'node:path';
 import { parseCli } from '../stack/cli-args.ts';
 import { loadStackConfig } from '../stack/config.ts';
 import { REPO_ROOT } from '../stack/tools.ts';
+import { loadReportAssets } from './reports/assets.ts';
+import { writeIndex } from './reports/index-page.ts';
+import { renderSamplingPage } from './reports/sampling-page.ts';
 import { writeReports } from './reports/write.ts';
 import { loadScenario, ScenarioConfigError } from './scenario/config.ts';
 import { HarnessError, runScenarioWithData } from './scenario/run.ts';
@@ -24,7 +27,7 @@ import { withTestbed } from './scenario/testbed.ts';
 const USAGE = `usage: node assertions/run-sampling.ts [--short]
 
 The tail-sampling proof (what it runs: scenarios/sampling.json); writes
-reports/sampling/{sampling.json,sampling.md} and each survival pattern's reports/<pattern>/.
+reports/sampling/{sampling.json,sampling.md,sampling.html} and each survival pattern's reports/<pattern>/.
 
   --short      the short version make test runs (also SCENARIO_SHORT=1)
   -h, --help   this text
@@ -87,7 +90,9 @@ try {
   fs.writeFileSync(path.join(dir, 'sampling.json'), JSON.stringify(report, null, 2));
   const md = renderMarkdown(report);
   fs.writeFileSync(path.join(dir, 'sampling.md'), md);
-  console.log(`\n${md}\nreports: ${path.relative(REPO_ROOT, dir)}/{sampling.json,sampling.md}`);
+  fs.writeFileSync(path.join(dir, 'sampling.html'), renderSamplingPage(report, loadReportAssets()));
+  writeIndex(path.dirname(dir));
+  console.log(`\n${md}\nreports: ${path.relative(REPO_ROOT, dir)}/{sampling.json,sampling.md,sampling.html}`);
   process.exit(errors.length ? 2 : report.claims.every((c) => c.holds) ? 0 : 1);
 } catch (err) {
   failed('the sampling run', err);

@@ -4,6 +4,7 @@ import { policySetRows } from '../sampling/lab/table.ts';
 import { dashboardLines } from '../verdict/dashboard.ts';
 import { loadReportAssets } from './assets.ts';
 import { renderReport } from './html.ts';
+import { writeIndex } from './index-page.ts';
 import { queueLines } from './queue-lines.ts';
 import type { ReportData } from './report-data.ts';
 import type { ScenarioVerdict } from './types.ts';
@@ -16,7 +17,7 @@ const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', 
 
 /**
  * Writes verdict.json, report-data.json (when the run collected it), report.html and
- * junit.xml under reports/<scenario>/, newest at fixed names.
+ * junit.xml under reports/<scenario>/, newest at fixed names, and rewrites reports/index.html.
  */
 export function writeReports(v: ScenarioVerdict, root: string, data?: ReportData): string {
   const dir = path.join(root, v.scenario);
@@ -26,6 +27,7 @@ export function writeReports(v: ScenarioVerdict, root: string, data?: ReportData
   else fs.rmSync(path.join(dir, 'report-data.json'), { force: true });
   fs.writeFileSync(path.join(dir, 'report.html'), renderReport(v, data, loadReportAssets()));
   fs.writeFileSync(path.join(dir, 'junit.xml'), junit(v));
+  writeIndex(root);
   return dir;
 }
 

@@ -46,7 +46,8 @@
   function legend(fig, spec) {
     const box = fig.querySelector('.legend');
     spec.series.forEach((s, i) => box.append(el('span', { class: 'key' }, [el('i', { class: `swatch s-${SERIES_CLASSES[i]}` }), s.name])));
-    (spec.guides || []).forEach((g) => box.append(el('span', { class: 'key' }, [el('i', { class: 'swatch guide' }), g.name])));
+    // Guides of one name (each interval of a ratio chart) get one key.
+    [...new Set((spec.guides || []).map((g) => g.name))].forEach((n) => box.append(el('span', { class: 'key' }, [el('i', { class: 'swatch guide' }), n])));
     box.append(el('span', { class: 'axes', text: `x: ${spec.x_label}; y: ${spec.y_label}` }));
   }
 
