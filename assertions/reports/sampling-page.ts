@@ -71,17 +71,22 @@ export function rampCharts(ramp: RampResult): ChartSpec[] {
   if (ramp.steps.length === 0) return [];
   const mid = (s: RampResult['steps'][number]) => r((s.start + s.end) / 2 - ramp.ramp_start, 1);
   const share = (n: number, of: number) => (of ? r((100 * n) / of, 2) : 0);
+  const fired = ramp.alerts.filter((a) => a.lead_s !== null);
   return [{
     id: 'ramp', title: 'Corruption ramp: corrupted outputs and 5xx per step, and when each alert first fired', kind: 'scatter', line: true,
-    x_label: 's from the ramp\'s start (first corrupted step)', y_label: '% of the step\'s requests',
+    x_label: 's from the ramp\'s start (first corrupted step; before it, no fault)', y_label: '% of the step\'s requests',
     caption: `One dot per step at its middle; shaded: each step (its corruption rate); vertical lines: each alert rule's first firing after the ramp began (${ramp.alerts.filter((a) => a.lead_s === null).map((a) => a.alert).join(', ') || 'none'} never fired).`,
     series: [
       { name: 'outputs corrupted', points: ramp.steps.map((s): Point => [mid(s), share(s.outputs_corrupted, s.requests)]) },
       { name: 'HTTP 5xx', points: ramp.steps.map((s): Point => [mid(s), share(s.http_5xx, s.requests)]) },
     ],
-    bands: ramp.steps.map((s) => ({ from: s.start - ramp.ramp_start, to: s.end - ramp.ramp_start, label: `${r(100 * s.corruption_rate, 1)}%` })),
-    markers: ramp.alerts.filter((a) => a.lead_s !== null).map((a) => ({ at: a.lead_s!, label: `${a.alert} +${a.lead_s} s` })),
-    x_range: [0, Math.max(...ramp.steps.map((s) => s.end - ramp.ramp_start))],
+    bands: [
+      { from: r(ramp.calm_start - ramp.ramp_start, 1), to: 0, label: 'no fault' },
+      ...ramp.steps.map((s) => ({ from: r(s.start - ramp.ramp_start, 1), to: r(s.end - ramp.ramp_start, 1), label: `${r(100 * s.corruption_rate, 1)}%` })),
+    ],
+    markers: fired.map((a) => ({ at: r(a.lead_s!, 1), label: `${a.alert} +${a.lead_s!.toFixed(1)} s` })),
+    // From the no-fault phase to the last step's end, or a later first firing (an alert can fire after the ramp).
+    x_range: [r(ramp.calm_start - ramp.ramp_start, 1), r(Math.max(...ramp.steps.map((s) => s.end - ramp.ramp_start), ...fired.map((a) => a.lead_s! + 1)), 1)],
   }];
 }
 
@@ -90,7 +95,7 @@ export function renderRampPage(ramp: RampResult & { short?: boolean }, claims: R
     `<p>${ramp.rate}/s, ${ramp.calm_s} s with no fault, then ${ramp.steps.length} steps of ${ramp.step_s} s (make scenario-ramp). ramp.md beside this page holds every table.</p>`, [
       { heading: 'Chart', charts: rampCharts(ramp) },
       { heading: 'Alerts', html: htmlTable(['alert', 'source', `false alarms (of ${ramp.calm_evaluations} no-fault evaluations)`, 'lead time', 'fired during the step at'],
-        ramp.alerts.map((a) => [a.alert, a.source ?? '', a.calm_firing, a.lead_s === null ? 'never' : `${a.lead_s} s`, a.at_corruption === null ? 'never' : `${r(100 * a.at_corruption, 1)}%`])) },
+        ramp.alerts.map((a) => [a.alert, a.source ?? '', a.calm_firing, a.lead_s === null ? 'never' : `${a.lead_s.toFixed(1)} s`, a.at_corruption === null ? 'never' : `${r(100 * a.at_corruption, 1)}%`])) },
       { heading: 'Claims', html: htmlTable(['claim', 'holds', 'detail'], claims.map((c) => [c.claim, c.holds ? 'yes' : 'NO', c.detail])) },
     ], assets);
 }

@@ -83,7 +83,8 @@ describe('sampling, ramp and bench charts', () => {
       alerts: [{ alert: 'RevalidationEarly', source: 'harness', calm_firing: 0, lead_s: 24, at_corruption: 0.05 }, { alert: 'RevalidationRising', calm_firing: 0, lead_s: null, at_corruption: null }],
     };
     const [c] = rampCharts(ramp);
-    expect(c!.markers).toEqual([{ at: 24, label: 'RevalidationEarly +24 s' }]);
+    expect(c!.markers).toEqual([{ at: 24, label: 'RevalidationEarly +24.0 s' }]);
+    expect(c!.x_range).toEqual([-60, 60]);
     expect(c!.series[0]!.points).toEqual([[15, Number((100 * 29 / 450).toFixed(2))], [45, 10]]);
     expect(c!.caption).toContain('RevalidationRising never fired');
   });

@@ -32,7 +32,8 @@
     (spec.bands || []).forEach((b, i) => {
       const x1 = inside(xOf(b.from));
       const x2 = inside(xOf(b.to));
-      ctx.svg.elem('rect', { x: x1, y: rect.y2, width: Math.max(0, x2 - x1), height: rect.y1 - rect.y2 }, `band band-${i}`, true);
+      // The first band is the no-fault one (warm-up); the fault bands alternate in shade.
+      ctx.svg.elem('rect', { x: x1, y: rect.y2, width: Math.max(0, x2 - x1), height: rect.y1 - rect.y2 }, `band ${i === 0 ? 'band-calm' : `band-fault band-${i % 2 ? 'odd' : 'even'}`}`, true);
       ctx.svg.elem('text', { x: x1 + 4, y: rect.y2 + 12 }, 'band-label').text(b.label);
     });
     (spec.markers || []).forEach((m, i) => {
@@ -83,7 +84,7 @@
         for (const g of guides) seriesOptions[g.name] = { showPoint: false, showLine: true };
         chart = new Chartist.LineChart(host, { series: series.concat(guides) }, {
           width: WIDTH, height: HEIGHT, showLine: !!spec.line, showPoint: true, lineSmooth: false,
-          axisX: Object.assign({ type: Chartist.AutoScaleAxis, onlyInteger: false }, spec.x_range ? { low: spec.x_range[0], high: spec.x_range[1] } : {}),
+          axisX: Object.assign({ type: Chartist.AutoScaleAxis, onlyInteger: false, scaleMinSpace: 45 }, spec.x_range ? { low: spec.x_range[0], high: spec.x_range[1] } : {}),
           axisY: { type: Chartist.AutoScaleAxis, onlyInteger: false },
           series: seriesOptions,
         });
@@ -143,6 +144,7 @@
     name.style.paddingLeft = `${s.depth * 14}px`;
     const summary = el('summary', {}, [name, el('span', { class: 'wf-service', text: `${s.service} · ${s.kind}` }), track, el('span', { class: 'wf-dur', text: `${fmt(s.duration_ms)} ms` })]);
     const detail = el('div', { class: 'wf-detail' }, [
+      el('p', { class: 'wf-when', text: `starts at +${fmt(s.start_ms)} ms, lasts ${fmt(s.duration_ms)} ms; ${s.kind} span of ${s.service}` }),
       el('h4', { text: `span attributes (${Object.keys(s.attributes).length})` }), attrTable(s.attributes),
       ...(s.status !== 'unset' ? [el('p', { text: `status ${s.status}${s.status_message ? `: ${s.status_message}` : ''}` })] : []),
       el('h4', { text: `events (${s.events.length})` }),
