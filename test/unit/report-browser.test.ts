@@ -3,7 +3,8 @@
  * on a report rendered from a real run's report data (test/fixtures/reports/mixed). The
  * page must open from file:// with no console error and no request but its own file,
  * every chart must hold as many marks as its data has points, and choosing a trace must
- * show a waterfall of that trace's spans. Screenshots go to reports/screenshots/.
+ * show a waterfall of that trace's spans. The index, sampling, ramp and bench pages are
+ * rendered from their fixtures and held to the same. Screenshots go to reports/screenshots/.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,14 +15,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadReportAssets } from '../../assertions/reports/assets.ts';
 import type { ChartSpec } from '../../assertions/reports/charts.ts';
 import { renderReport } from '../../assertions/reports/html.ts';
+import { writeIndex } from '../../assertions/reports/index-page.ts';
+import { renderRampPage, renderSamplingPage } from '../../assertions/reports/sampling-page.ts';
+import type { RampClaim } from '../../assertions/sampling/ramp-report.ts';
+import type { RampResult } from '../../assertions/sampling/ramp.ts';
+import type { SamplingReport } from '../../assertions/sampling/report.ts';
+import { renderBenchPage } from '../../bench/html.ts';
+import { BENCH_GOALS, type OverheadResult } from '../../bench/overhead.ts';
 import type { ReportData, ReportTrace } from '../../assertions/reports/report-data.ts';
 import type { ScenarioVerdict } from '../../assertions/reports/types.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
-const FIXTURE = path.join(REPO_ROOT, 'test/fixtures/reports/mixed');
+const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/reports');
+const FIXTURE = path.join(FIXTURES, 'mixed');
+const readFixture = <T>(f: string): T => JSON.parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8')) as T;
+/** Every page the harness writes, rendered from the fixtures; the first two are report.html with and without its data. */
+const PAGES = ['mixed/report.html', 'mixed-no-data/report.html', 'index.html', 'sampling/sampling.html', 'ramp/ramp.html', 'bench/overhead.html'] as const;
+const CHARTLESS = new Set<string>(['index.html']);
 const SCREENSHOTS = path.join(REPO_ROOT, 'reports', 'screenshots');
 const DRAWN_TIMEOUT_MS = 10_000;
+/** Chromium's start beside the other unit files on two cores: seconds, not the hook's default 10. */
+const LAUNCH_TIMEOUT_MS = 60_000;
 
 /** HARNESS_CHROMIUM, else `chromium` on PATH, else Debian's path. */
 function findChromium(): string | undefined {
@@ -55,18 +70,29 @@ describe.skipIf(!chromiumPath)(title('report.html in Chromium'), () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'report-browser-'));
-    fs.writeFileSync(path.join(dir, 'report.html'), renderReport(verdict, data, loadReportAssets()));
-    fs.writeFileSync(path.join(dir, 'no-data.html'), renderReport(verdict, undefined, loadReportAssets()));
+    const assets = loadReportAssets();
+    const write = (f: string, html: string) => {
+      fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      fs.writeFileSync(path.join(dir, f), html);
+    };
+    write('mixed/report.html', renderReport(verdict, data, assets));
+    write('mixed/verdict.json', JSON.stringify(verdict));
+    write('mixed-no-data/report.html', renderReport(verdict, undefined, assets));
+    write('sampling/sampling.html', renderSamplingPage(readFixture<SamplingReport>('sampling.json'), assets));
+    const ramp = readFixture<RampResult & { short: boolean; claims: RampClaim[] }>('ramp.json');
+    write('ramp/ramp.html', renderRampPage(ramp, ramp.claims, assets));
+    write('bench/overhead.html', renderBenchPage('Tracing overhead', { tracing_overhead: readFixture<OverheadResult>('overhead.json'), goals: BENCH_GOALS }, assets));
+    writeIndex(dir);
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     browser = await chromium.launch({ executablePath: chromiumPath, headless: true });
-  });
+  }, LAUNCH_TIMEOUT_MS);
 
   afterAll(async () => {
     await browser?.close();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  async function open(file: string): Promise<Opened> {
+  async function open(file: string, charts = true): Promise<Opened> {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const consoleErrors: string[] = [];
     const requests: string[] = [];
@@ -76,38 +102,48 @@ describe.skipIf(!chromiumPath)(title('report.html in Chromium'), () => {
     const url = `file://${path.join(dir, file)}`;
     await page.goto(url);
     // The page script marks the body once Chartist has drawn every chart (it draws on a later tick).
-    await page.locator('body[data-charts-drawn]').waitFor({ state: 'attached', timeout: DRAWN_TIMEOUT_MS });
+    if (charts) await page.locator('body[data-charts-drawn]').waitFor({ state: 'attached', timeout: DRAWN_TIMEOUT_MS });
     return { page, consoleErrors, requests, url };
   }
 
-  it.each(['report.html', 'no-data.html'])('should open %s with no console error and no request but the file itself', async (file) => {
-    const o = await open(file);
+  it.each(PAGES)('should open %s with no console error and no request but the file itself', async (file) => {
+    const o = await open(file, !CHARTLESS.has(file));
     try {
       expect(o.consoleErrors).toEqual([]);
       expect(o.requests).toEqual([o.url]);
-      await o.page.screenshot({ path: path.join(SCREENSHOTS, `${verdict.scenario}-${file.replace('.html', '')}.png`), fullPage: true });
+      await o.page.screenshot({ path: path.join(SCREENSHOTS, `${file.replace(/\.html$/, '').replaceAll('/', '-')}.png`), fullPage: true });
     } finally {
       await o.page.close();
     }
   });
 
-  it('should draw as many marks in each chart as its data has points', async () => {
-    const o = await open('report.html');
+  it.each(PAGES.filter((p) => !CHARTLESS.has(p)))('should draw as many marks in each chart of %s as its data has points', async (file) => {
+    const o = await open(file);
     try {
       const charts = JSON.parse((await o.page.locator('#report-charts').textContent())!) as ChartSpec[];
-      expect(charts.length).toBeGreaterThanOrEqual(10);
       const counted = await Promise.all(charts.map(async (c) => [c.id, await o.page.locator(`#chart-${c.id} .ct-point, #chart-${c.id} .ct-bar`).count()]));
       expect(Object.fromEntries(counted)).toEqual(Object.fromEntries(charts.map((c) => [c.id, pointsOf(c)])));
-      // Not a vacuous match: the request charts hold a point per request of the run.
-      expect(pointsOf(charts.find((c) => c.id === 'latency-over-time')!)).toBe(data.requests.items.length);
-      await o.page.locator('.charts').screenshot({ path: path.join(SCREENSHOTS, `${verdict.scenario}-charts.png`) });
+      // Not a vacuous match: every page with data has charts with points.
+      if (file !== 'mixed-no-data/report.html') expect(charts.filter((c) => pointsOf(c) > 0).length).toBeGreaterThanOrEqual(file === 'mixed/report.html' ? 10 : 1);
+      if (file === 'mixed/report.html') expect(pointsOf(charts.find((c) => c.id === 'latency-over-time')!)).toBe(data.requests.items.length);
+      if (charts.length) await o.page.locator('.charts').first().screenshot({ path: path.join(SCREENSHOTS, `${file.replace(/\.html$/, '').replaceAll('/', '-')}-charts.png`) });
+    } finally {
+      await o.page.close();
+    }
+  });
+
+  it('should link every run from index.html to its report', async () => {
+    const o = await open('index.html', false);
+    try {
+      expect(await o.page.locator('a[href="mixed/report.html"]').count()).toBe(1);
+      for (const p of ['sampling/sampling.html', 'ramp/ramp.html', 'bench/overhead.html']) expect(await o.page.locator(`a[href="${p}"]`).count()).toBe(1);
     } finally {
       await o.page.close();
     }
   });
 
   it('should show the chosen trace\'s waterfall with one row per span, and its attributes and events', async () => {
-    const o = await open('report.html');
+    const o = await open('mixed/report.html');
     try {
       const all: ReportTrace[] = [...data.faulted_traces.items, ...data.unfaulted_traces.items];
       // The trace with the most spans, so a waterfall of the wrong trace cannot pass by chance.
@@ -127,7 +163,7 @@ describe.skipIf(!chromiumPath)(title('report.html in Chromium'), () => {
   });
 
   it('should filter the traces by fault and by detection-query match', async () => {
-    const o = await open('report.html');
+    const o = await open('mixed/report.html');
     try {
       const all: ReportTrace[] = [...data.faulted_traces.items, ...data.unfaulted_traces.items];
       const rows = () => o.page.locator('.trace-row').count();
