@@ -14,6 +14,8 @@ export interface ChartSeries {
   name: string;
   /** scatter: [x, y] per mark. */
   points?: Point[];
+  /** scatter: a text beside each point (which pattern a dot is), in the points' order. */
+  labels?: string[];
   /** bar: one value per category; null draws no bar. */
   values?: (number | null)[];
 }

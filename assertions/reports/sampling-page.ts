@@ -48,8 +48,8 @@ export function samplingCharts(rep: Pick<SamplingReport, 'survival' | 'dose_resp
       x_label: 'retention (% of all traces kept)', y_label: 'survival (% of faulted traces kept)',
       caption: `One dot per pattern and set (${rows.map((s) => s.pattern).join(', ')}): up is what a set keeps of the faulted traces, right is what it costs in stored traces.`,
       series: [
-        { name: 'seed', points: rows.map((s): Point => [r(100 * s.retention_seed, 2), r(100 * s.survival_seed!, 2)]) },
-        { name: 'harness', points: rows.map((s): Point => [r(100 * s.retention_harness, 2), r(100 * s.survival_harness!, 2)]) },
+        { name: 'seed', points: rows.map((s): Point => [r(100 * s.retention_seed, 2), r(100 * s.survival_seed!, 2)]), labels: rows.map((s) => s.pattern) },
+        { name: 'harness', points: rows.map((s): Point => [r(100 * s.retention_harness, 2), r(100 * s.survival_harness!, 2)]), labels: rows.map((s) => s.pattern) },
       ],
     });
   }

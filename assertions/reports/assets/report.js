@@ -89,6 +89,10 @@
           series: seriesOptions,
         });
       }
+      chart.on('draw', (ctx) => {
+        const labels = ctx.type === 'point' && spec.series[ctx.seriesIndex] && spec.series[ctx.seriesIndex].labels;
+        if (labels && labels[ctx.index] !== undefined) ctx.group.elem('text', { x: ctx.x + 5, y: ctx.y - 4 }, 'point-label').text(labels[ctx.index]);
+      });
       chart.on('created', (ctx) => {
         if (spec.kind === 'scatter') decorate(spec, ctx);
         resolve();
