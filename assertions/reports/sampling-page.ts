@@ -30,7 +30,7 @@ export function samplingCharts(rep: Pick<SamplingReport, 'survival' | 'dose_resp
     out.push({
       id: 'dose-response', title: 'Mean validation attempts against corruption rate', kind: 'scatter', line: true,
       x_label: 'outputs corrupted (% of requests, the fault\'s rate)', y_label: 'mean attempts per request',
-      caption: 'One k6 run per step; the mean read from Tempo\'s TraceQL metrics, from the exported histogram and from Prometheus\'s stored series. Dashed: the seed\'s alert level and the early level.',
+      caption: 'One k6 run per step; the mean read from Tempo\'s TraceQL metrics, from the exported histogram and from Prometheus\'s stored series (they count the same requests, so equal readings draw one line over another). Dashed: the seed\'s alert level and the early level.',
       series: [series('Tempo (TraceQL metrics)', d.steps.map((s) => s.mean_tempo)), series('exported histogram', d.steps.map((s) => s.mean_metrics)), series('Prometheus', d.steps.map((s) => s.mean_prometheus))],
       guides: [level(`seed's alert level ${d.alert_level}`, d.alert_level, xs), level(`early level ${d.early_level}`, d.early_level, xs)],
     });
