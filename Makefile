@@ -97,6 +97,10 @@ scenario-%: deps tools assets model-pretrained ## Run one scenario end to end an
 	@if [ -f scenarios/$*.ts ]; then node assertions/run-scenario.ts $* $(if $(POLICIES),--policies '$(POLICIES)') $(ARGS); \
 	else echo "scenario '$*' is not built yet (known patterns: $(PATTERNS))" >&2; exit 2; fi
 
+.PHONY: report-html
+report-html: deps ## Render a run's report.html again from its verdict.json and report-data.json, running nothing: make report-html DIR=reports/<pattern>
+	node assertions/render-report.ts $(DIR)
+
 .PHONY: bench
 bench: deps tools assets model-pretrained ## Benchmarks: latency at fixed rates, tracing on/off, stage costs; writes reports/bench/
 	node bench/run.ts $(ARGS)

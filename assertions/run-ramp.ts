@@ -1,7 +1,7 @@
 /**
  * make scenario-ramp: early warning as lead time. On one testbed, a no-fault phase, then
  * output corruption rising step by step; Prometheus evaluates the alert rules throughout.
- * Writes reports/ramp/{ramp.json,ramp.md} and prints the tables. Arguments and exit
+ * Writes reports/ramp/{ramp.json,ramp.md,ramp.html} and prints the tables. Arguments and exit
  * codes: USAGE below (--help).
  */
 import fs from 'node:fs';
@@ -10,6 +10,9 @@ import { parseCli } from '../stack/cli-args.ts';
 import { ConfigError, loadStackConfig } from '../stack/config.ts';
 import { requireOwnStack } from '../stack/select.ts';
 import { REPO_ROOT } from '../stack/tools.ts';
+import { loadReportAssets } from './reports/assets.ts';
+import { writeIndex } from './reports/index-page.ts';
+import { renderRampPage } from './reports/sampling-page.ts';
 import { loadSamplingConfig } from './sampling/config.ts';
 import { runRamp } from './sampling/ramp.ts';
 import { rampClaims, rampMarkdown } from './sampling/ramp-report.ts';
@@ -21,7 +24,7 @@ const USAGE = `usage: make scenario-ramp [ARGS="--short"]   (node assertions/run
 
 Output corruption rising step by step after a no-fault phase (the ramp block of
 scenarios/sampling.json), and the time until each Prometheus alert fired; writes
-reports/ramp/{ramp.json,ramp.md}.
+reports/ramp/{ramp.json,ramp.md,ramp.html}.
 
   --short      the short version (also SCENARIO_SHORT=1)
   -h, --help   this text
@@ -44,7 +47,9 @@ try {
   fs.writeFileSync(path.join(dir, 'ramp.json'), `${JSON.stringify({ short, ...result, claims }, null, 2)}\n`);
   const md = rampMarkdown(result, claims, short);
   fs.writeFileSync(path.join(dir, 'ramp.md'), md);
-  console.log(`\n${md}\nreports: ${path.relative(REPO_ROOT, dir)}/{ramp.json,ramp.md}`);
+  fs.writeFileSync(path.join(dir, 'ramp.html'), renderRampPage({ ...result, short }, claims, loadReportAssets()));
+  writeIndex(path.dirname(dir));
+  console.log(`\n${md}\nreports: ${path.relative(REPO_ROOT, dir)}/{ramp.json,ramp.md,ramp.html}`);
   process.exit(claims.every((c) => c.holds) ? 0 : 1);
 } catch (err) {
   const e = err as Error;

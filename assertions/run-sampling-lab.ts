@@ -12,7 +12,7 @@ import { requireOwnStack } from '../stack/select.ts';
 import { REPO_ROOT } from '../stack/tools.ts';
 import { writeReports } from './reports/write.ts';
 import { loadScenario, patternNames, ScenarioConfigError } from './scenario/config.ts';
-import { HarnessError, runScenario } from './scenario/run.ts';
+import { HarnessError, runScenarioWithData } from './scenario/run.ts';
 import { labClaims, labMarkdown, type LabReport } from './sampling/lab/report.ts';
 import { loadPolicyFiles, policyFileList } from './sampling/lab/policy-file.ts';
 import { validatePolicySets } from './sampling/lab/validate.ts';
@@ -52,8 +52,8 @@ try {
   const report: LabReport = { short, policy_files: files.map((f) => path.relative(REPO_ROOT, f)), sets: sets.map((s) => s.name), runs: [], errors: [], duration_s: 0 };
   for (const name of patterns) {
     try {
-      const verdict = await runScenario(loadScenario(name, { short }), { policySets: sets });
-      writeReports(verdict, reports);
+      const { verdict, reportData } = await runScenarioWithData(loadScenario(name, { short }), { policySets: sets });
+      writeReports(verdict, reports, reportData);
       report.runs.push({ pattern: name, pass: verdict.pass, requests: verdict.requests, faulted: verdict.faulted, collector_matches_tempo: verdict.sampling_cross_check?.match ?? false, sets: verdict.policy_sets ?? [] });
       console.log(`[lab] ${name}: ${(verdict.policy_sets ?? []).map((s) => `${s.set} ${s.survival_min === null ? 'n/a' : `${(s.survival_min * 100).toFixed(1)}%`} kept, fault-phase retention ${(s.retention.fault * 100).toFixed(1)}%`).join('; ')}`);
     } catch (err) {

@@ -2,7 +2,7 @@
  * make scenario-sampling: the tail-sampling proof. Runs the survival patterns (each a
  * full scenario with its own reports/<pattern>/), then, on one testbed, the
  * dose-response run, the seed's queries and the late-span experiment, then the
- * scale-out topology; writes reports/sampling/{sampling.json,sampling.md} and prints
+ * scale-out topology; writes reports/sampling/{sampling.json,sampling.md,sampling.html} and prints
  * the tables. Arguments and exit codes: USAGE below (--help).
  */
 import fs from 'node:fs';
@@ -11,9 +11,12 @@ import { parseCli } from '../stack/cli-args.ts';
 import { loadStackConfig } from '../stack/config.ts';
 import { requireOwnStack } from '../stack/select.ts';
 import { REPO_ROOT } from '../stack/tools.ts';
+import { loadReportAssets } from './reports/assets.ts';
+import { writeIndex } from './reports/index-page.ts';
+import { renderSamplingPage } from './reports/sampling-page.ts';
 import { writeReports } from './reports/write.ts';
 import { loadScenario, ScenarioConfigError } from './scenario/config.ts';
-import { HarnessError, runScenario } from './scenario/run.ts';
+import { HarnessError, runScenarioWithData } from './scenario/run.ts';
 import { loadSamplingConfig } from './sampling/config.ts';
 import { runDoseResponse, type DoseResponse } from './sampling/dose-response.ts';
 import { runLateSpanExperiment, type LateSpanResult } from './sampling/late-spans.ts';
@@ -25,7 +28,7 @@ import { withTestbed } from './scenario/testbed.ts';
 const USAGE = `usage: make scenario-sampling [ARGS="--short"]   (node assertions/run-sampling.ts with the pinned Node)
 
 The tail-sampling proof (what it runs: scenarios/sampling.json); writes
-reports/sampling/{sampling.json,sampling.md} and each survival pattern's reports/<pattern>/.
+reports/sampling/{sampling.json,sampling.md,sampling.html} and each survival pattern's reports/<pattern>/.
 
   --short      the short version make test runs (also SCENARIO_SHORT=1)
   -h, --help   this text
@@ -55,8 +58,8 @@ try {
   const survival: SurvivalRow[] = [];
   for (const name of cfg.survival_patterns) {
     try {
-      const verdict = await runScenario(loadScenario(name, { short }));
-      writeReports(verdict, path.join(REPO_ROOT, 'reports'));
+      const { verdict, reportData } = await runScenarioWithData(loadScenario(name, { short }));
+      writeReports(verdict, path.join(REPO_ROOT, 'reports'), reportData);
       survival.push(survivalRow(verdict));
       console.log(`[sampling] ${name}: harness set kept ${verdict.survival_faulted ?? 'n/a'}, seed set ${verdict.survival_faulted_seed ?? 'n/a'} of ${verdict.faulted} faulted`);
     } catch (err) {
@@ -94,7 +97,9 @@ try {
   fs.writeFileSync(path.join(dir, 'sampling.json'), JSON.stringify(report, null, 2));
   const md = renderMarkdown(report);
   fs.writeFileSync(path.join(dir, 'sampling.md'), md);
-  console.log(`\n${md}\nreports: ${path.relative(REPO_ROOT, dir)}/{sampling.json,sampling.md}`);
+  fs.writeFileSync(path.join(dir, 'sampling.html'), renderSamplingPage(report, loadReportAssets()));
+  writeIndex(path.dirname(dir));
+  console.log(`\n${md}\nreports: ${path.relative(REPO_ROOT, dir)}/{sampling.json,sampling.md,sampling.html}`);
   process.exit(errors.length ? 2 : report.claims.every((c) => c.holds) ? 0 : 1);
 } catch (err) {
   failed('the sampling run', err);

@@ -7,7 +7,7 @@ import { externalSettingsHelp } from '../stack/external-settings.ts';
 import { STACK_KINDS } from '../stack/select.ts';
 import { REPO_ROOT } from '../stack/tools.ts';
 import { loadScenario, ScenarioConfigError } from './scenario/config.ts';
-import { HarnessError, runScenario } from './scenario/run.ts';
+import { HarnessError, runScenarioWithData } from './scenario/run.ts';
 import { terminalTable, writeReports } from './reports/write.ts';
 import { loadPolicyFiles, policyFileList } from './sampling/lab/policy-file.ts';
 import { validatePolicySets } from './sampling/lab/validate.ts';
@@ -44,11 +44,11 @@ try {
   const files = policyFileList(values.policies ?? process.env.POLICIES);
   const policySets = loadPolicyFiles(files);
   await validatePolicySets(policySets);
-  const verdict = await runScenario(spec, { policySets });
+  const { verdict, reportData } = await runScenarioWithData(spec, { policySets });
   // HARNESS_REPORTS_DIR: where tests that run this command put their reports, so that
   // short runs never overwrite the full ones under reports/.
-  const dir = writeReports(verdict, path.resolve(process.env.HARNESS_REPORTS_DIR ?? path.join(REPO_ROOT, 'reports')));
-  console.log(`\n${terminalTable(verdict)}\n\nreports: ${path.relative(REPO_ROOT, dir)}/{verdict.json,report.html,junit.xml}`);
+  const dir = writeReports(verdict, path.resolve(process.env.HARNESS_REPORTS_DIR ?? path.join(REPO_ROOT, 'reports')), reportData);
+  console.log(`\n${terminalTable(verdict)}\n\nreports: ${path.relative(REPO_ROOT, dir)}/{verdict.json,report-data.json,report.html,junit.xml}`);
   process.exit(verdict.pass ? 0 : 1);
 } catch (err) {
   const e = err as Error;

@@ -17,6 +17,9 @@ import { LocalStackProvider, type LocalRunningStack } from '../stack/local.ts';
 import { launchPipeline, pipelinePorts, type RunningPipeline } from '../stack/pipeline.ts';
 import { REPO_ROOT } from '../stack/tools.ts';
 import { alternatingBlocks, k6Block, SIDES, type Block, type Tracing } from './blocks.ts';
+import { loadReportAssets } from '../assertions/reports/assets.ts';
+import { writeIndex } from '../assertions/reports/index-page.ts';
+import { renderBenchPage } from './html.ts';
 
 /**
  * Rates the 2-core machine serves with the pretrained model even untraced: above about
@@ -49,6 +52,7 @@ export const OFF_SIDE_SHIFT = 100;
 export const P50_GOAL = 1.02;
 export const P50_HIGH_GOAL = 1.03;
 export const THROUGHPUT_GOAL = 0.99;
+export const BENCH_GOALS = { p50: P50_GOAL, throughput: THROUGHPUT_GOAL } as const;
 const OUT_DIR = path.join(REPO_ROOT, 'reports/bench');
 
 export interface SideLoad { achieved_rps: number; p50_ms: number; p95_ms: number; p99_ms: number; requests: number; failed: number; dropped: number }
@@ -289,6 +293,8 @@ if (import.meta.main) {
     fs.writeFileSync(path.join(OUT_DIR, 'overhead-blocks.json'), blocksFile(raw));
     const md = [`# Tracing overhead (${new Date().toISOString()}, \`${knobs(result)} make bench-overhead\`)`, '', ...overheadMarkdown(result), ''].join('\n');
     fs.writeFileSync(path.join(OUT_DIR, 'overhead.md'), md);
+    fs.writeFileSync(path.join(OUT_DIR, 'overhead.html'), renderBenchPage('Tracing overhead', { when: new Date().toISOString(), tracing_overhead: result, goals: BENCH_GOALS }, loadReportAssets()));
+    writeIndex(path.dirname(OUT_DIR));
     console.log(md);
   } catch (err) {
     console.error(`bench-overhead: ${(err as Error).stack}`);

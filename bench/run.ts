@@ -2,7 +2,7 @@
  * make bench: what does the pipeline cost, stage by stage, and what does tracing cost?
  * Everything compared is measured side by side in the same run (this machine is shared
  * and noisy): tracing on and off are two identical pipelines loaded in alternation.
- * Writes reports/bench/bench.json, bench.md and bench-blocks.json (every block's latencies).
+ * Writes reports/bench/bench.json, bench.md, bench.html and bench-blocks.json (every block's latencies).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,7 +20,10 @@ import type { Block } from './blocks.ts';
 import { FIDELITY_S, loadFidelity, type FidelityRow } from './fidelity.ts';
 import { cacheVsStore, forwardPass } from './micro.ts';
 import { forwardTable } from './model-report.ts';
-import { blocksFile, BLOCK_S, launchTwoPipelines, measureOverhead, overheadMarkdown, PORT_OFFSET, RATES, ROUNDS, type OverheadRow } from './overhead.ts';
+import { BENCH_GOALS, blocksFile, BLOCK_S, launchTwoPipelines, measureOverhead, overheadMarkdown, PORT_OFFSET, RATES, ROUNDS, type OverheadRow } from './overhead.ts';
+import { loadReportAssets } from '../assertions/reports/assets.ts';
+import { writeIndex } from '../assertions/reports/index-page.ts';
+import { renderBenchPage } from './html.ts';
 import { scenarioRuns, type ScenarioRun } from './scenarios.ts';
 import { PROBES, traceTurnaround } from './turnaround.ts';
 
@@ -83,6 +86,8 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(OUT_DIR, 'bench-blocks.json'), blocksFile(raw));
   const md = `${markdown(result)}${profileSection()}`;
   fs.writeFileSync(path.join(OUT_DIR, 'bench.md'), md);
+  fs.writeFileSync(path.join(OUT_DIR, 'bench.html'), renderBenchPage('Benchmarks', { ...result, goals: BENCH_GOALS }, loadReportAssets()));
+  writeIndex(path.dirname(OUT_DIR));
   console.log(md);
 }
 

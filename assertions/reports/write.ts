@@ -1,21 +1,33 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { POLICY_SET_COLUMNS, policySetRows } from '../sampling/lab/table.ts';
+import { policySetRows } from '../sampling/lab/table.ts';
 import { dashboardLines } from '../verdict/dashboard.ts';
-import { SEED_QUEUE_POLICY_MS, type QueueDistribution } from '../verdict/queue-ratio.ts';
+import { loadReportAssets } from './assets.ts';
+import { renderReport } from './html.ts';
+import { writeIndex } from './index-page.ts';
+import { queueLines } from './queue-lines.ts';
+import type { ReportData } from './report-data.ts';
 import type { ScenarioVerdict } from './types.ts';
 import { textWaterfall } from './waterfall.ts';
+
+export { queueLines };
 
 const pct = (x: number | null): string => (x === null ? '   n/a' : `${(x * 100).toFixed(1).padStart(5)}%`);
 const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
-/** Writes verdict.json, report.html and junit.xml under reports/<scenario>/, newest at fixed names. */
-export function writeReports(v: ScenarioVerdict, root: string): string {
+/**
+ * Writes verdict.json, report-data.json (when the run collected it), report.html and
+ * junit.xml under reports/<scenario>/, newest at fixed names, and rewrites reports/index.html.
+ */
+export function writeReports(v: ScenarioVerdict, root: string, data?: ReportData): string {
   const dir = path.join(root, v.scenario);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'verdict.json'), `${JSON.stringify(v, null, 2)}\n`);
-  fs.writeFileSync(path.join(dir, 'report.html'), html(v));
+  if (data) fs.writeFileSync(path.join(dir, 'report-data.json'), `${JSON.stringify(data)}\n`);
+  else fs.rmSync(path.join(dir, 'report-data.json'), { force: true });
+  fs.writeFileSync(path.join(dir, 'report.html'), renderReport(v, data, loadReportAssets()));
   fs.writeFileSync(path.join(dir, 'junit.xml'), junit(v));
+  writeIndex(root);
   return dir;
 }
 
@@ -46,18 +58,6 @@ export function terminalTable(v: ScenarioVerdict): string {
   return lines.join('\n');
 }
 
-const quants = (r: Record<string, number>): string => Object.entries(r).map(([k, x]) => `${k} ${x}`).join(', ');
-
-/** The queue against the forward pass, and what the seed's query could and could not see. */
-export function queueLines(q: QueueDistribution, measured: boolean): string[] {
-  return [
-    `  queued requests (${q.measured} measured): queue_wait_ms ${quants(q.queue_wait_ms)}; forward_pass_ms ${quants(q.forward_pass_ms)}; ratio ${quants(q.ratio)}`,
-    `  waits no longer than their own forward pass (the seed's query cannot see them): ${q.not_longer_than_forward} of ${q.measured}; ` +
-      `waits >= ${SEED_QUEUE_POLICY_MS} ms (the seed's queue policy): ${q.over_seed_queue_policy}` +
-      (measured ? '; recall is reported as it is for this pattern, not judged' : ''),
-  ];
-}
-
 function junit(v: ScenarioVerdict): string {
   const cases = v.per_fault.map((f) => {
     const fails = v.failures.filter((m) => m.path.startsWith(`${f.fault}.`));
@@ -72,32 +72,4 @@ function junit(v: ScenarioVerdict): string {
   const failures = cases.filter((c) => c.includes('<failure')).length;
   const skipped = cases.filter((c) => c.includes('<skipped')).length;
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite name="scenario-${v.scenario}" tests="${cases.length}" failures="${failures}" skipped="${skipped}" time="${v.duration_s.toFixed(1)}">\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`;
-}
-
-function html(v: ScenarioVerdict): string {
-  const rows = v.waterfall?.rows ?? [];
-  const total = rows[0]?.durationMs || 1;
-  const bars = rows.map((r) => `<tr><td style="padding-left:${r.depth * 16}px">${esc(r.name)}<br><small>${esc(r.service)}</small></td>` +
-    `<td class="bar"><div style="margin-left:${(r.startMs / total) * 100}%;width:${Math.max(0.5, (r.durationMs / total) * 100)}%" class="${r.error ? 'err' : ''}"></div></td>` +
-    `<td>${r.durationMs.toFixed(1)} ms</td><td>${esc(r.notes.join(', '))}</td></tr>`).join('\n');
-  const faults = v.per_fault.map((f) => `<tr><td>${f.fault}</td><td><code>${esc(f.detection_query)}</code></td><td>${f.faulted}</td><td>${f.matched}</td><td>${pct(f.recall)}</td><td>${pct(f.precision)}</td><td>${pct(f.survival_faulted)}</td><td>${pct(f.survival_faulted_seed)}</td></tr>`).join('\n');
-  const stages = v.stages.map((s) => `<tr><td>${esc(s.stage)}</td><td>${s.unfaulted_median_ms?.toFixed(1) ?? 'n/a'}</td><td>${s.faulted_median_ms?.toFixed(1) ?? 'n/a'}</td></tr>`).join('\n');
-  const fails = v.failures.map((m) => `<li><code>${esc(m.path)}</code>: expected ${esc(m.expected)}, got ${esc(m.actual)}</li>`).join('');
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(v.scenario)}: ${v.pass ? 'PASS' : 'FAIL'}</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
-.bar{width:420px}.bar div{height:14px;background:#4a7bd0;border-radius:2px}.bar div.err{background:#c0392b}.pass{color:#1e8449}.fail{color:#c0392b}code{font-size:90%}</style></head><body>
-<h1>${esc(v.scenario)} <span class="${v.pass ? 'pass' : 'fail'}">${v.pass ? 'PASS' : 'FAIL'}</span></h1>
-<p><em>${esc(v.question)}</em></p>
-<p>${v.requests} requests, ${v.faulted} faulted, ${v.duration_s.toFixed(1)} s, execution provider <b>${esc(v.device)}</b>. Unfaulted traces kept by the baseline: ${pct(v.kept_unfaulted.ratio)} (expected ${pct(v.kept_unfaulted.expected_ratio)}). Retention of all traces: harness ${pct(v.retention.harness)}, seed ${pct(v.retention.seed)}.</p>
-${fails ? `<h2>Failed criteria</h2><ul>${fails}</ul>` : ''}
-${v.policy_sets ? `<h2>Policy sets side by side</h2><table><tr>${POLICY_SET_COLUMNS.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>${policySetRows(v.policy_sets).map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('\n')}</table>` : ''}
-<h2>Surfaced and survived</h2><table><tr><th>fault</th><th>detection query</th><th>faulted</th><th>matched</th><th>recall</th><th>precision</th><th>kept (harness)</th><th>kept (seed)</th></tr>${faults}</table>
-${v.per_fault.filter((f) => f.queue).map((f) => `<h2>Queue wait against forward pass</h2><pre>${esc(queueLines(f.queue!, f.recall_mode === 'measured').join('\n'))}</pre>`).join('')}
-${v.not_measured?.length ? `<h2>Not measured on this stack (${esc(v.stack ?? 'local')})</h2><ul>${v.not_measured.map((n) => `<li><code>${esc(n.what)}</code>: ${esc(n.why)}</li>`).join('')}</ul>` : ''}
-${v.dashboard ? `<h2>What the dashboard said</h2><p>Prometheus's alerts (docker/prometheus/rules.yml) during the run, beside the traces the detection query found. Not judged.</p><pre>${esc(dashboardLines(v.dashboard, v.per_fault).join('\n'))}</pre>` : ''}
-<h2>Per-stage latency (median span duration, ms)</h2><table><tr><th>stage</th><th>unfaulted</th><th>faulted</th></tr>${stages}</table>
-<h2>Slowest faulted trace${v.waterfall ? ` <code>${v.waterfall.trace_id}</code> (${esc(v.waterfall.faults.join(', '))})` : ''}</h2>
-<table>${bars || '<tr><td>no faulted trace</td></tr>'}</table>
-</body></html>
-`;
 }

@@ -10,6 +10,7 @@ import { FAULT_NAMES, type FaultName } from '../../faults/registry.ts';
 import { HARNESS_TENANTS, loadStackConfig, type StackConfig } from '../../stack/config.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 import { Attr, Spans } from '../../target-pipeline/semconv.ts';
+import { buildReportData, unfaultedSample, type ReportData } from '../reports/report-data.ts';
 import type { NotMeasured, ScenarioVerdict } from '../reports/types.ts';
 import { ExternalRunningStack } from '../../stack/external.ts';
 import { ownEndpoint } from '../../stack/provider.ts';
@@ -55,7 +56,17 @@ export interface RunOptions {
   policySets?: PolicySet[];
 }
 
+/** A run's verdict, and the points behind it that report.html draws (report-data.json). */
+export interface ScenarioRun {
+  verdict: ScenarioVerdict;
+  reportData: ReportData;
+}
+
 export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Promise<ScenarioVerdict> {
+  return (await runScenarioWithData(spec, opts)).verdict;
+}
+
+export async function runScenarioWithData(spec: ScenarioSpec, opts: RunOptions = {}): Promise<ScenarioRun> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const t0 = performance.now();
   const timings: Record<string, number> = {};
@@ -123,8 +134,10 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
     // Fetched once from tenant full: the queue distribution and the whole-trace check both read them.
     const fullFaulted = await full.tracesById(faulted.map((e) => e.trace_id));
     const perFault: FaultVerdict[] = [];
+    const matchedByFault = new Map<FaultName, Set<string>>();
     for (const f of faultsInScope) {
       const matched = await matchedBy(full, spec.detection[f], range);
+      matchedByFault.set(f, matched);
       const v = faultVerdict(f, spec.detection[f], entries, matched, keptHarness, keptSeed);
       v.recall_mode = spec.recall;
       if (v.recall < PASS_RECALL) v.missed_explained = await explainMisses(full, v);
@@ -135,7 +148,11 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
     if (faultsInScope.length === 0) {
       baselineMatches = {};
       const ids = new Set(entries.map((e) => e.trace_id));
-      for (const f of FAULT_NAMES) baselineMatches[f] = [...await matchedBy(full, spec.detection[f], range)].filter((id) => ids.has(id)).length;
+      for (const f of FAULT_NAMES) {
+        const matched = await matchedBy(full, spec.detection[f], range);
+        matchedByFault.set(f, matched);
+        baselineMatches[f] = [...matched].filter((id) => ids.has(id)).length;
+      }
     }
     // What the harness set's other policies keep of the unfaulted requests: the traces its
     // conditions select, asked of tenant full (the four detection queries, which its extra
@@ -209,7 +226,13 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
       ...(notMeasured.length ? { not_measured: notMeasured } : {}),
       fault_counters: counters.faults.filter((f) => f.enabled || Object.values(f.counters).some((n) => n > 0)).map((f) => ({ name: f.name, counters: f.counters })),
     };
-    return verdict;
+    const sample = await full.tracesById(unfaultedSample(entries).map((e) => e.trace_id));
+    const reportData = buildReportData({
+      scenario: spec.name, short: spec.short, warmup_s: spec.warmup_s, fault_s: spec.fault_s, faults: faultsInScope,
+      detection: Object.fromEntries([...matchedByFault.keys()].map((f) => [f, spec.detection[f]])),
+      entries, matched: matchedByFault, traces: new Map([...fullFaulted, ...sample]),
+    });
+    return { verdict, reportData };
   } finally {
     const t = performance.now();
     await tb?.stop();

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../../assertions/scenario/config.ts';
-import { runScenario } from '../../assertions/scenario/run.ts';
+import { runScenarioWithData } from '../../assertions/scenario/run.ts';
 import { terminalTable, writeReports } from '../../assertions/reports/write.ts';
 import { spansOf, TempoClient } from '../../assertions/tempo/client.ts';
 import { STACK_LABEL, type ContainersRunningStack } from '../../stack/containers.ts';
@@ -95,13 +95,13 @@ describe.skipIf(problem !== undefined)('containers provider', () => {
 describe.skipIf(problem !== undefined)('a scenario on the containers provider', () => {
   it(named('should reproduce and prove \'gpu-queue\' end to end with STACK=containers'), async () => {
     const spec = loadScenario('gpu-queue', { short: true, env: {} });
-    const verdict = await runScenario(spec, {
+    const { verdict, reportData } = await runScenarioWithData(spec, {
       env: { STACK: 'containers' },
       stackConfig: testStackConfig({ decisionWait: spec.decision_wait }),
       pipelineEnv: testPipelinePorts(),
       log: () => {},
     });
-    writeReports(verdict, path.join(REPO_ROOT, 'reports', 'test-containers'));
+    writeReports(verdict, path.join(REPO_ROOT, 'reports', 'test-containers'), reportData);
     console.log(terminalTable(verdict));
     expect(verdict.stack).toBe('containers');
     expect(verdict.failures, terminalTable(verdict)).toEqual([]);

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ReportData } from '../../../assertions/reports/report-data.ts';
 import type { ScenarioVerdict } from '../../../assertions/reports/types.ts';
 import { pipelinePorts } from '../../../stack/pipeline.ts';
 import { isPortFree } from '../../../stack/ports.ts';
@@ -20,6 +21,8 @@ export interface ScenarioCommandRun {
   exit: ExitInfo;
   /** The verdict the run wrote, if it wrote one. */
   verdict: ScenarioVerdict | undefined;
+  /** The report data it wrote beside the verdict (report-data.json), if it wrote it. */
+  reportData: ReportData | undefined;
   log: string;
   /** Processes of the run still alive, and test ports still bound, after it exited. */
   left: string[];
@@ -74,10 +77,12 @@ export async function runScenarioCommand(pattern: string, command: string, extra
   const exit = await proc.exited.finally(() => clearTimeout(timer));
   const file = path.join(env.HARNESS_REPORTS_DIR!, pattern, 'verdict.json');
   const verdict = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as ScenarioVerdict) : undefined;
+  const dataFile = path.join(path.dirname(file), 'report-data.json');
+  const reportData = fs.existsSync(dataFile) ? (JSON.parse(fs.readFileSync(dataFile, 'utf8')) as ReportData) : undefined;
   // Keep the short runs' reports where the other tests' reports are.
   if (verdict) fs.cpSync(path.dirname(file), path.join(REPO_ROOT, 'reports', 'test', pattern + (extraEnv.HARNESS_BREAK_INSTRUMENTATION ? '-broken-instrumentation' : '')), { recursive: true });
   return {
-    exit, verdict, log: tail(proc.logFile, 30), runDir: env.HARNESS_RUN_DIR!,
+    exit, verdict, reportData, log: tail(proc.logFile, 30), runDir: env.HARNESS_RUN_DIR!,
     left: processesWithEnv(`HARNESS_RUN_DIR=${env.HARNESS_RUN_DIR}`), busyPorts: await busyTestPorts(),
   };
 }

@@ -12,7 +12,9 @@ import { describe, expect, it } from 'vitest';
 import { loadScenario, patternNames } from '../../../assertions/scenario/config.ts';
 import { terminalTable } from '../../../assertions/reports/write.ts';
 import { scenarioCommand } from '../../helpers/workshop.ts';
+import { REPORT_MAX_FAULTED_TRACES, type ReportData } from '../../../assertions/reports/report-data.ts';
 import type { ScenarioVerdict } from '../../../assertions/reports/types.ts';
+import { EVERY_REQUEST_SPANS } from '../../../target-pipeline/semconv.ts';
 import { runScenarioCommand } from './scenario-command.ts';
 
 /** The scenario test is split over this many files, so that test workers share its runs. */
@@ -47,11 +49,22 @@ export function scenarioSuite(part: number): void {
         // (and the rare slow request) keeps one. The harness set keeps them all (above).
         if (name === 'cold-start') expect(verdict.survival_faulted_seed).toBeLessThan(0.5);
         if (name === LAB_PATTERN) expectLabFigures(verdict);
+        expectReportData(run.reportData, verdict);
         expect(run.busyPorts, 'test ports still bound after the run').toEqual([]);
         expect(run.left, 'processes of the run left behind').toEqual([]);
       });
     }
   });
+}
+
+/** report.html's data comes from the same run: every request of the ledger, every faulted trace with its spans. */
+function expectReportData(d: ReportData | undefined, v: ScenarioVerdict): void {
+  expect(d, 'report-data.json beside verdict.json').toBeDefined();
+  expect(d!.requests.total).toBe(v.requests);
+  expect(d!.faulted_traces.total).toBe(v.faulted);
+  expect(d!.faulted_traces.items.length).toBe(Math.min(v.faulted, REPORT_MAX_FAULTED_TRACES));
+  for (const t of d!.faulted_traces.items.filter((x) => x.status === 200)) expect(t.spans.length, `spans of faulted trace ${t.trace_id}`).toBeGreaterThanOrEqual(EVERY_REQUEST_SPANS.length);
+  for (const f of v.per_fault) expect(d!.requests.items.filter((r) => r.matched.includes(f.fault)).length, `${f.fault}: requests its query matched`).toBe(f.matched);
 }
 
 /** Every set measured alike, and the two ways of counting the seed's and the harness's survival agreeing. */
