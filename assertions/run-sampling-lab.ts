@@ -13,7 +13,7 @@ import { REPO_ROOT } from '../stack/tools.ts';
 import { writeReports } from './reports/write.ts';
 import { loadScenario, patternNames, ScenarioConfigError } from './scenario/config.ts';
 import { HarnessError, runScenarioWithData } from './scenario/run.ts';
-import { labClaims, labMarkdown, type LabReport } from './sampling/lab/report.ts';
+import { labClaims, labGoals, labMarkdown, type LabReport } from './sampling/lab/report.ts';
 import { loadPolicyFiles, policyFileList } from './sampling/lab/policy-file.ts';
 import { validatePolicySets } from './sampling/lab/validate.ts';
 
@@ -55,7 +55,7 @@ try {
       const { verdict, reportData } = await runScenarioWithData(loadScenario(name, { short }), { policySets: sets });
       writeReports(verdict, reports, reportData);
       report.runs.push({ pattern: name, pass: verdict.pass, requests: verdict.requests, faulted: verdict.faulted, collector_matches_tempo: verdict.sampling_cross_check?.match ?? false, sets: verdict.policy_sets ?? [] });
-      console.log(`[lab] ${name}: ${(verdict.policy_sets ?? []).map((s) => `${s.set} ${s.survival_min === null ? 'n/a' : `${(s.survival_min * 100).toFixed(1)}%`} kept, fault-phase retention ${(s.retention.fault * 100).toFixed(1)}%`).join('; ')}`);
+      console.log(`[lab] ${name}: ${(verdict.policy_sets ?? []).map((s) => `${s.set} ${s.survival_min === null ? 'n/a' : `${(s.survival_min * 100).toFixed(1)}%`} kept, fault-phase retention ${(s.retention.fault * 100).toFixed(1)}%, goal ${s.goal.met ? 'met' : 'missed'}`).join('; ')}`);
     } catch (err) {
       const e = err as Error;
       report.errors.push(`${name}: ${e.message}`);
@@ -66,7 +66,7 @@ try {
   const claims = labClaims(report);
   const dir = path.join(reports, 'sampling-lab');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'lab.json'), `${JSON.stringify({ ...report, claims }, null, 2)}\n`);
+  fs.writeFileSync(path.join(dir, 'lab.json'), `${JSON.stringify({ ...report, claims, goal: labGoals(report) }, null, 2)}\n`);
   const md = labMarkdown(report, claims);
   fs.writeFileSync(path.join(dir, 'lab.md'), md);
   console.log(`\n${md}\nreports: ${path.relative(REPO_ROOT, dir)}/{lab.json,lab.md}`);

@@ -11,8 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { labLayer, labProcessor, labTenant } from '../../assertions/sampling/lab/layer.ts';
 import { policyOf } from '../../assertions/sampling/lab/measure.ts';
 import { loadPolicyFile, loadPolicyFiles, PolicyFileError, policyFileList, policySets } from '../../assertions/sampling/lab/policy-file.ts';
-import { labClaims, type LabReport } from '../../assertions/sampling/lab/report.ts';
+import { COVERAGE_GOAL, diagnosticCoverage, goalOverRuns, goalVerdict, type CoverageInput } from '../../assertions/sampling/lab/coverage.ts';
+import { labClaims, labGoals, labMarkdown, type LabReport } from '../../assertions/sampling/lab/report.ts';
 import { validatePolicySets } from '../../assertions/sampling/lab/validate.ts';
+import type { LedgerEntry } from '../../faults/ledger.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 
 const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/policies');
@@ -98,7 +100,8 @@ describe('the lab\'s measurement', () => {
   it('should fail a claim when a run\'s counts disagree, a kept trace is split, or a kept trace names no policy', () => {
     const set = (over: object) => ({
       set: 's', source: 's.yaml', tenant: 'lab-s', survival: {}, survival_min: null, retention: { all: 0, warmup: 0, fault: 0 },
-      stored: { spans: 0, bytes: 0, spans_share_of_full: 0, bytes_share_of_full: 0 }, kept_whole: { checked: 3, split: 0 }, kept_by_policy: { a: 3 }, decided: 3, ...over,
+      stored: { spans: 0, bytes: 0, spans_share_of_full: 0, bytes_share_of_full: 0 }, kept_whole: { checked: 3, split: 0 }, kept_by_policy: { a: 3 }, decided: 3,
+      coverage: diagnosticCoverage({ entries: [], faults: [], kept: new Set(), split: new Set(), fault_start_ms: 0, fault_s: 20 }), goal: { met: true, missed: [] }, ...over,
     });
     const report = (runs: LabReport['runs']): LabReport => ({ short: true, policy_files: [], sets: ['s'], runs, errors: [], duration_s: 1 });
     const ok = { pattern: 'p', pass: true, requests: 3, faulted: 3, collector_matches_tempo: true, sets: [set({})] };
@@ -107,5 +110,75 @@ describe('the lab\'s measurement', () => {
     expect(labClaims(report([{ ...ok, sets: [set({ kept_whole: { checked: 3, split: 1 } })] }]))[1]!.holds).toBe(false);
     expect(labClaims(report([{ ...ok, sets: [set({ kept_by_policy: { '(not recorded)': 1 } })] }]))[2]!.holds).toBe(false);
     expect(labClaims(report([]))[0]!.holds).toBe(false);
+  });
+});
+
+describe('diagnostic coverage', () => {
+  const FAULT_START = 10_000;
+  // A run of 20 s of fault phase: `n` requests of a fault, `m` unfaulted ones, ids in order.
+  const entries = (spec: { fault?: string; n: number; status?: number; ts?: number }[]): LedgerEntry[] => {
+    let seq = 0;
+    return spec.flatMap(({ fault, n, status = 200, ts = FAULT_START }) => Array.from({ length: n }, () => {
+      seq += 1;
+      return { seq, trace_id: `t${seq}`, request_id: `r${seq}`, ts, status, latency_ms: 30, faults: fault ? [fault] : [] };
+    }));
+  };
+  const input = (e: LedgerEntry[], kept: string[], split: string[] = [], fault_s = 20): CoverageInput => ({
+    entries: e, faults: ['gpu-starvation'], kept: new Set(kept), split: new Set(split), fault_start_ms: FAULT_START, fault_s,
+  });
+  const ids = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `t${from + i}`);
+
+  it('should ask for traces_per_min whole traces over the fault phase, and count only whole kept traces of that phase', () => {
+    // 100 faulted (t1..t100), 100 unfaulted (t101..t200); 20 s asks for 30 x 20/60 = 10.
+    const e = entries([{ fault: 'gpu-starvation', n: 100 }, { n: 100 }]);
+    const c = diagnosticCoverage(input(e, [...ids(1, 11), 't150'], ['t1', 't2']));
+    const g = c.per_class['gpu-starvation']!;
+    expect(g).toMatchObject({ occurred: 100, intensity: 0.5, kept: 11, kept_whole: 9, required: 10, met: false });
+    expect(g.kept_whole_per_min).toBeCloseTo(27);
+    expect(c.retention_fault).toBeCloseTo(12 / 200);
+    expect(goalVerdict(c).missed).toEqual(['gpu-starvation: 9 whole of 10 required (27.0/min of 300.0/min occurred; short by 1)']);
+    expect(goalVerdict(diagnosticCoverage(input(e, ids(1, 10)))).met).toBe(true);
+  });
+
+  it('should ask for all of a class when fewer occur than the goal, and leave the warm-up out', () => {
+    const e = [...entries([{ fault: 'gpu-starvation', n: 4, ts: 0 }]), ...entries([{ fault: 'gpu-starvation', n: 3 }, { n: 50 }]).map((x) => ({ ...x, trace_id: `p${x.seq}` }))];
+    const c = diagnosticCoverage(input(e, ['p1', 'p2']));
+    expect(c.per_class['gpu-starvation']).toMatchObject({ occurred: 3, required: 3, kept_whole: 2, met: false });
+    expect(c.fault_phase_requests).toBe(53);
+    expect(goalVerdict(diagnosticCoverage(input(e, ['p1', 'p2', 'p3']))).met).toBe(true);
+  });
+
+  it('should miss the goal when fault-phase retention is over the bound, or an error is dropped, saying by how much', () => {
+    // 5 faulted (all asked for), 90 unfaulted, 5 errors: keeping the 10 is exactly the bound.
+    const e = entries([{ fault: 'gpu-starvation', n: 5 }, { n: 90 }, { n: 5, status: 503 }]);
+    const errorsKept = ids(96, 100);
+    expect(goalVerdict(diagnosticCoverage(input(e, [...ids(1, 5), ...errorsKept]))).met).toBe(true);
+    const over = diagnosticCoverage(input(e, [...ids(1, 5), ...ids(6, 12), ...errorsKept]));
+    expect(over.retention_fault).toBeCloseTo(0.17);
+    expect(goalVerdict(over).missed).toEqual([expect.stringMatching(/^fault-phase retention 17\.0% > 10\.0% \(by 7\.0 points\)$/)]);
+    const dropped = diagnosticCoverage(input(e, [...ids(1, 5), 't96']));
+    expect(dropped.errors).toEqual({ occurred: 5, kept: 1 });
+    expect(goalVerdict(dropped).missed).toEqual(['errors: 1 of 5 kept (short by 4)']);
+    expect(COVERAGE_GOAL.max_fault_retention).toBe(0.1);
+  });
+
+  it('should judge a set over every run, naming the run of each miss, and write the verdict in lab.md', () => {
+    const e = entries([{ fault: 'gpu-starvation', n: 20 }, { n: 180 }]);
+    const good = diagnosticCoverage(input(e, ids(1, 10)));
+    const bad = diagnosticCoverage(input(e, ids(1, 5)));
+    expect(goalOverRuns([{ pattern: 'a', coverage: good }, { pattern: 'b', coverage: bad }]).missed).toEqual([expect.stringMatching(/^b: gpu-starvation: 5 whole of 10 required/)]);
+    expect(goalOverRuns([]).met).toBe(false);
+    const figures = (name: string, c: typeof good) => ({
+      set: name, source: `${name}.yaml`, tenant: `lab-${name}`, survival: {}, survival_min: null, retention: { all: 0, warmup: 0, fault: c.retention_fault },
+      stored: { spans: 0, bytes: 2048, spans_share_of_full: 0, bytes_share_of_full: 0.05 }, kept_whole: { checked: 0, split: 0 }, kept_by_policy: {}, decided: 0,
+      coverage: c, goal: goalVerdict(c),
+    });
+    const r: LabReport = { short: true, policy_files: [], sets: ['good', 'bad'], errors: [], duration_s: 1, runs: [{ pattern: 'gpu-queue', pass: true, requests: 200, faulted: 20, collector_matches_tempo: true, sets: [figures('good', good), figures('bad', bad)] }] };
+    expect(labGoals(r)).toMatchObject({ good: { met: true }, bad: { met: false } });
+    const md = labMarkdown(r, labClaims(r));
+    expect(md).toContain('## Diagnostic coverage');
+    expect(md).toContain('| good | met | - |');
+    expect(md).toContain('gpu-starvation 20 (10.0%)');
+    expect(md).toContain('gpu-starvation 30.0/min (10/20)');
   });
 });

@@ -12,6 +12,7 @@ import type { FaultName } from '../../../faults/registry.ts';
 import { attrsToRecord, type OtlpTrace, type TempoClient, type TimeRange } from '../../tempo/client.ts';
 import { keptSet, wholeTraces } from '../../verdict/collect.ts';
 import { parsePromText, sumOf } from '../../verdict/prom-text.ts';
+import { diagnosticCoverage, goalVerdict, type Coverage, type GoalVerdict } from './coverage.ts';
 
 /** The attribute the tail sampler stamps on a kept trace's instrumentation scopes (feature gate processor.tailsamplingprocessor.recordpolicy). */
 export const POLICY_ATTRIBUTE = 'tailsampling.policy';
@@ -41,6 +42,9 @@ export interface SetFigures {
   kept_by_policy: Record<string, number>;
   /** Traces the set's sampler decided over the stack's life (priming included). */
   decided: number;
+  /** Diagnostic coverage in the fault phase (coverage.ts), and the goal judged on it. */
+  coverage: Coverage;
+  goal: GoalVerdict;
 }
 
 export interface RunPhases {
@@ -118,6 +122,9 @@ export async function measureSet(client: TempoClient, set: SetUnderTest, m: Meas
     const p = policyOf(whole.traces.get(id));
     byPolicy[p] = (byPolicy[p] ?? 0) + 1;
   }
+  const coverage = diagnosticCoverage({
+    entries: m.entries, faults: m.faults, kept, split: new Set(whole.split.map((x) => x.trace_id)), fault_start_ms: faultStart, fault_s: m.phases.fault_s,
+  });
   const bytes = m.ingest.bytes[set.tenant] ?? 0;
   const fullBytes = m.ingest.bytes[m.fullTenant] ?? 0;
   const spans = m.ingest.spans[set.tenant] ?? 0;
@@ -137,5 +144,7 @@ export async function measureSet(client: TempoClient, set: SetUnderTest, m: Meas
     kept_whole: { checked: whole.checked, split: whole.split.length },
     kept_by_policy: byPolicy,
     decided: decidedBy(m.samplerText, set.processor),
+    coverage,
+    goal: goalVerdict(coverage),
   };
 }

@@ -6,8 +6,9 @@
  * harness set's 100% survival is not claimed here: its extra policies restate the
  * detection queries, so it holds by construction.
  */
+import { COVERAGE_GOAL, goalOverRuns, type GoalVerdict } from './coverage.ts';
 import type { SetFigures } from './measure.ts';
-import { markdownTable, POLICY_SET_COLUMNS, policySetRows } from './table.ts';
+import { COVERAGE_COLUMNS, coverageRows, intensityLine, markdownTable, POLICY_SET_COLUMNS, policySetRows } from './table.ts';
 
 export interface LabRun {
   pattern: string;
@@ -44,6 +45,12 @@ export function labClaims(r: LabReport): LabClaim[] {
   ];
 }
 
+/** Issue 15's goal per set, over every run of the report (coverage.ts). */
+export function labGoals(r: LabReport): Record<string, GoalVerdict> {
+  const names = [...new Set(r.runs.flatMap((x) => x.sets.map((s) => s.set)))];
+  return Object.fromEntries(names.map((n) => [n, goalOverRuns(r.runs.flatMap((x) => x.sets.filter((s) => s.set === n).map((s) => ({ pattern: x.pattern, coverage: s.coverage }))))]));
+}
+
 const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
 
 export function labMarkdown(r: LabReport, claims: LabClaim[]): string {
@@ -63,6 +70,10 @@ export function labMarkdown(r: LabReport, claims: LabClaim[]): string {
     '## Claims', '',
     ...claims.map((c) => `- ${c.holds ? 'holds' : '**does not hold**'}: ${c.claim} (${c.detail})`), '',
     ...(r.errors.length ? ['## Could not run', '', ...r.errors.map((e) => `- ${e}`), ''] : []),
+    '## Diagnostic coverage', '',
+    `The goal (issue 15): in every fault phase at most ${pct(COVERAGE_GOAL.max_fault_retention)} of the requests kept, per fault and per minute at least ${COVERAGE_GOAL.traces_per_min} whole traces kept (or all, when fewer occurred), every error (5xx) kept. Classes are the ledger's faults, not detection queries. Judged at each pattern's own intensity (scenarios/patterns.json), shown per pattern.`, '',
+    markdownTable(['set', 'goal', 'missed'], Object.entries(labGoals(r)).map(([n, g]) => [n, g.met ? 'met' : 'missed', g.missed.join('; ') || '-'])), '',
+    ...r.runs.flatMap((x) => [`### ${x.pattern}`, '', intensityLine(x.sets), '', markdownTable(COVERAGE_COLUMNS, coverageRows(x.sets)), '']),
     '## Every set, every pattern', '',
     ...summary('Survival of faulted traces (lowest fault of the pattern)', (s) => pct(s.survival_min)),
     ...summary('Retention of all traces in the fault phase', (s) => pct(s.retention.fault)),

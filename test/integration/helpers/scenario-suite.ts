@@ -80,5 +80,14 @@ function expectLabFigures(v: ScenarioVerdict): void {
     expect(s.kept_by_policy['(not recorded)'] ?? 0, `${s.set}: kept traces naming no policy`).toBe(0);
     expect(s.stored.spans, `${s.set}: spans its tenant received`).toBeGreaterThan(0);
     expect(s.decided, `${s.set}: traces its sampler decided`).toBeGreaterThanOrEqual(v.requests);
+    // Diagnostic coverage counts the same kept traces as the retention figures, and never more than occurred.
+    expect(s.coverage.retention_fault, `${s.set}: coverage's fault-phase retention`).toBeCloseTo(s.retention.fault, 9);
+    for (const [f, c] of Object.entries(s.coverage.per_class)) {
+      expect(c!.kept_whole, `${s.set}/${f}: kept whole <= kept <= occurred`).toBeLessThanOrEqual(c!.kept);
+      expect(c!.kept).toBeLessThanOrEqual(c!.occurred);
+      expect(c!.occurred, `${s.set}/${f}: occurred in the fault phase`).toBeGreaterThan(0);
+    }
+    expect(s.coverage.errors.kept).toBeLessThanOrEqual(s.coverage.errors.occurred);
+    expect(s.goal.met, `${s.set}: the goal's verdict and its misses agree`).toBe(s.goal.missed.length === 0);
   }
 }
