@@ -99,7 +99,13 @@ scenario-%: deps tools assets model-pretrained ## Run one scenario end to end an
 
 .PHONY: report-html
 report-html: deps ## Render a run's report.html again from its verdict.json and report-data.json, running nothing: make report-html DIR=reports/<pattern>
-	node assertions/render-report.ts $(DIR)
+	node assertions/render-report.ts $(DIR) $(ARGS)
+
+.PHONY: reports
+reports: ## Where to open the reports: reports/index.html lists every run found in reports/ (opened with xdg-open where there is one)
+	@if [ -f reports/index.html ]; then echo "file://$(CURDIR)/reports/index.html"; \
+	  if command -v xdg-open >/dev/null && [ -n "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then xdg-open reports/index.html; fi; \
+	else echo "no reports yet: run a scenario first (make scenario-gpu-queue)" >&2; exit 2; fi
 
 .PHONY: bench
 bench: deps tools assets model-pretrained ## Benchmarks: latency at fixed rates, tracing on/off, stage costs; writes reports/bench/

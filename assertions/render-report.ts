@@ -8,7 +8,7 @@ import type { ReportData } from './reports/report-data.ts';
 import type { ScenarioVerdict } from './reports/types.ts';
 import { parseCli } from '../stack/cli-args.ts';
 
-const USAGE = `usage: node assertions/render-report.ts <report folder>
+const USAGE = `usage: make report-html DIR=<report folder>   (node assertions/render-report.ts <report folder> with the pinned Node)
 
 Renders <folder>/report.html again from <folder>/verdict.json and <folder>/report-data.json
 (a run's reports/<pattern>/), without running anything, for a report written by an older
