@@ -67,6 +67,25 @@ export function sumSeries(r: MetricsSeries): number {
 
 let lastQueryAt = 0;
 
+/** Tempo queries this process has sent, by kind, whichever the client. */
+export interface TempoQueryCounts {
+  search: number;
+  trace_by_id: number;
+  metrics: number;
+}
+const queryCounts: TempoQueryCounts = { search: 0, trace_by_id: 0, metrics: 0 };
+
+/** A copy of the counts so far: a caller measures a stretch of work as the difference of two. */
+export function tempoQueryCounts(): TempoQueryCounts {
+  return { ...queryCounts };
+}
+
+function countQuery(pathAndQuery: string): void {
+  if (pathAndQuery.startsWith('/api/search')) queryCounts.search++;
+  else if (pathAndQuery.startsWith('/api/v2/traces/') || pathAndQuery.startsWith('/api/traces/')) queryCounts.trace_by_id++;
+  else if (pathAndQuery.startsWith('/api/metrics/')) queryCounts.metrics++;
+}
+
 /**
  * When this process last sent Tempo a query (search, trace by id, metrics), whichever the
  * client: each one creates a request queue in Tempo's query frontend, and a queue younger
@@ -91,6 +110,7 @@ export class TempoClient {
 
   private async get(pathAndQuery: string): Promise<Response> {
     const url = `${this.baseUrl}${pathAndQuery}`;
+    countQuery(pathAndQuery);
     let res: Response;
     try {
       res = await fetch(url, { headers: { 'X-Scope-OrgID': this.tenant }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
