@@ -80,7 +80,7 @@ async function oneSize(n: number, rate: number, log: (l: string) => void): Promi
     });
     const { entries } = push;
     const t = performance.now();
-    const range: TimeRange = { start: Math.floor(Math.min(entries[0]!.ts) / 1000) - 5, end: Math.ceil(entries.at(-1)!.ts / 1000) + 5 };
+    const range: TimeRange = { start: Math.floor(entries[0]!.ts / 1000) - 5, end: Math.ceil(entries.at(-1)!.ts / 1000) + 5 };
     const full = new TempoClient(stack.endpoints.tempoUrl, TENANTS.full);
     // The signal that Tempo holds the run, before the clock starts: the Collector's own
     // counter first (cheap), then the verdict's own waits, which then pass at their first poll.
@@ -150,7 +150,7 @@ export function scaleMarkdown(rows: ScaleRow[], rate: number): string[] {
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.n} | ${r.spans} | ${f1(r.push.wall_s)} (${r.push.achieved_rps.toFixed(0)}) | ${f1(r.ingest_wait_s)} | ${f1(r.verdict_s)} | ${(r.verdict_s * 1e6 / r.n).toFixed(0)} | ${r.queries.total} (${r.queries.search} / ${r.queries.trace_by_id}) | ${r.memory_mb.rss_peak} (${r.memory_mb.rss_before}) | ${r.memory_mb.heap_peak} | ${r.constructed.as_built ? 'yes' : 'NO'} | ${r.failures.length ? r.failures.map((x) => `${x.path}: ${x.actual}`).join('; ') : 'none'} |`),
     '', '### Where the verdict\'s time goes (s per step)', '',
-    `| N | ${stepNames.join(' | ')} |`, `|---|${stepNames.map(() => '---').join('|')}|`,
+    `| N | ${stepNames.map((s) => s.replace(/_ms$/, '')).join(' | ')} |`, `|---|${stepNames.map(() => '---').join('|')}|`,
     ...rows.map((r) => `| ${r.n} | ${stepNames.map((s) => f1((r.steps[s] ?? 0) / 1000)).join(' | ')} |`),
     '', goal ? `Goal (${GOAL_N} verified in at most ${GOAL_S} s): ${goal.verdict_s <= GOAL_S ? 'met' : 'NOT met'} (${f1(goal.verdict_s)} s).` : `Goal (${GOAL_N} in at most ${GOAL_S} s): not measured in this run.`,
     'The "as built" column checks that recall and precision came out 1.0 as the traces were constructed: true by construction, it guards the bench itself (a generator or push that lost a signal), not the verdict.',

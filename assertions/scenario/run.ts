@@ -79,7 +79,7 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
       faults: faultsInScope, detection: spec.detection, recall: spec.recall, minFaulted: spec.min_faulted, labTenants: lab.map((p) => ({ name: p.name, tenant: labTenant(p) })),
     });
     Object.assign(timings, v.timings);
-    const { perFault, baselineMatches, kept, keptHarness, keptSeed, whole, failures, fullFaulted, crossCheck } = v;
+    const { perFault, baselineMatches, kept, keptHarness, keptSeed, whole, failures, crossCheck } = v;
     const runIds = new Set(entries.map((e) => e.trace_id));
     const keptShare = (s: Set<string>) => [...s].filter((id) => runIds.has(id)).length / entries.length;
 
@@ -90,7 +90,7 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
       fault_end: Math.round(warmupStart + spec.warmup_s + spec.fault_s),
     }, TRACE_WAIT_MS);
     const policySets = lab.length ? await measurePolicySets(full, stack.endpoints, lab, {
-      entries, faults: faultsInScope, fullFaulted, range, fullTenant: TENANTS.full,
+      entries, faults: faultsInScope, fullFaulted: await full.tracesById(faulted.map((e) => e.trace_id)), range, fullTenant: TENANTS.full,
       phases: { warmup_start_ms: warmupStart * 1000, warmup_s: spec.warmup_s, fault_s: spec.fault_s },
     }) : undefined;
     const { waterfall: wf, stages, device } = v;

@@ -11,11 +11,11 @@ import type { ScenarioVerdict } from '../reports/types.ts';
 import { waterfall } from '../reports/waterfall.ts';
 import type { RecallMode } from '../scenario/config.ts';
 import { median } from '../stats.ts';
-import { attrsToRecord, spansOf, type OtlpTrace, type TempoClient, type TimeRange } from '../tempo/client.ts';
-import { keptSet, matchedBy, waitForAllTraces, waitForSampling, wholeTraces, type WholeTraces } from './collect.ts';
+import { attrsToRecord, SEARCH_ALL_LIMIT, spansOf, type TempoClient, type TimeRange } from '../tempo/client.ts';
+import { keptSet, matchedBy, SPANS_PER_TRACE_MAX, waitForAllTraces, waitForSampling, wholeBySearch, type WholeTraces } from './collect.ts';
 import { faultVerdict, judge, judgeWhole, keptUnfaulted, PASS_RECALL, type FaultVerdict, type KeptUnfaulted, type Mismatch } from './compute.ts';
 import { explainMissed } from './missing-signal.ts';
-import { queueDistribution, queueSample, SEED_QUEUE_POLICY_MS } from './queue-ratio.ts';
+import { INFERENCE_SPANS_QUERY, queueDistribution, queueSampleFromHit, SEED_QUEUE_POLICY_MS } from './queue-ratio.ts';
 
 export const TRACE_WAIT_MS = 90_000;
 export const STAGE_SAMPLE = 30;
@@ -53,8 +53,6 @@ export interface VerifyResult {
   keptSeed: Set<string>;
   whole: WholeTraces;
   failures: Mismatch[];
-  /** Faulted traces as tenant full returned them (read once, shared by later readers). */
-  fullFaulted: ReadonlyMap<string, OtlpTrace | undefined>;
   crossCheck: ScenarioVerdict['sampling_cross_check'];
   waterfall: ScenarioVerdict['waterfall'];
   stages: ScenarioVerdict['stages'];
@@ -89,47 +87,55 @@ export async function verifyRun(input: VerifyInput): Promise<VerifyResult> {
   };
   mark('kept_sets_ms');
   const faulted = entries.filter((e) => e.faults.length > 0);
-  // Fetched once from tenant full: the queue distribution and the whole-trace check both read them.
-  const fullFaulted = await full.tracesById(faulted.map((e) => e.trace_id));
-  mark('faulted_traces_ms');
+  // Each query's matches, asked once: the detection queries are asked again for the kept-unfaulted prediction.
+  const asked = new Map<string, Promise<Set<string>>>();
+  const matches = (q: string) => {
+    if (!asked.has(q)) asked.set(q, matchedBy(full, q, range));
+    return asked.get(q)!;
+  };
   const perFault: FaultVerdict[] = [];
   for (const f of input.faults) {
-    const matched = await matchedBy(full, input.detection[f], range);
+    const matched = await matches(input.detection[f]);
     const v = faultVerdict(f, input.detection[f], entries, matched, keptHarness, keptSeed);
     v.recall_mode = input.recall;
     if (v.recall < PASS_RECALL) v.missed_explained = await explainMisses(full, v);
-    if (f === 'gpu-starvation') v.queue = queueOf(fullFaulted, entries.filter((e) => e.faults.includes(f)).map((e) => e.trace_id), matched);
+    if (f === 'gpu-starvation') v.queue = await queueOf(full, range, entries.filter((e) => e.faults.includes(f)).map((e) => e.trace_id), matched);
     perFault.push(v);
   }
   let baselineMatches: Record<string, number> | undefined;
   if (input.faults.length === 0) {
     baselineMatches = {};
     const ids = new Set(entries.map((e) => e.trace_id));
-    for (const f of FAULT_NAMES) baselineMatches[f] = [...await matchedBy(full, input.detection[f], range)].filter((id) => ids.has(id)).length;
+    for (const f of FAULT_NAMES) baselineMatches[f] = [...await matches(input.detection[f])].filter((id) => ids.has(id)).length;
   }
   mark('detection_ms');
   // What the harness set's other policies keep of the unfaulted requests: the traces its
   // conditions select, asked of tenant full (the four detection queries, which its extra
   // policies restate, and its float queue policy).
   const signalled = new Set<string>();
-  for (const q of [...new Set([...Object.values(input.detection), HARNESS_QUEUE_QUERY])]) for (const id of await matchedBy(full, q, range)) signalled.add(id);
+  for (const q of [...new Set([...Object.values(input.detection), HARNESS_QUEUE_QUERY])]) for (const id of await matches(q)) signalled.add(id);
   const kept = keptUnfaulted(entries, keptHarness, signalled);
   mark('kept_unfaulted_ms');
-  const whole = await wholeTraces(fullFaulted, harnessTenant, faulted.map((e) => e.trace_id).filter((id) => keptHarness.has(id)));
+  const whole = await wholeBySearch(full, harnessTenant, faulted.map((e) => e.trace_id).filter((id) => keptHarness.has(id)), range);
   mark('kept_whole_ms');
   const failures = [...judge(perFault, kept, input.minFaulted, baselineMatches), ...judgeWhole(whole.split, whole.checked)];
   const wf = await waterfallFor(full, faulted);
   const { stages, device } = await stageBreakdown(full, entries);
   mark('waterfall_stages_ms');
   return {
-    perFault, ...(baselineMatches ? { baselineMatches } : {}), kept, keptHarness, keptSeed, whole, failures, fullFaulted, crossCheck,
+    perFault, ...(baselineMatches ? { baselineMatches } : {}), kept, keptHarness, keptSeed, whole, failures, crossCheck,
     waterfall: wf, stages, device, timings,
   };
 }
 
-/** Queue wait against forward pass over every request that queued behind the device fault. */
-function queueOf(traces: ReadonlyMap<string, OtlpTrace | undefined>, faultedIds: string[], matched: Set<string>) {
-  return queueDistribution(faultedIds.map((id) => queueSample(id, traces.get(id))), new Set(faultedIds.filter((id) => !matched.has(id))));
+/**
+ * Queue wait against forward pass over every request that queued behind the device fault,
+ * from one search of the inference spans and their two attributes rather than a fetch of
+ * each faulted trace.
+ */
+async function queueOf(full: TempoClient, range: TimeRange, faultedIds: string[], matched: Set<string>) {
+  const hits = await full.searchAll(INFERENCE_SPANS_QUERY, range, SEARCH_ALL_LIMIT, SPANS_PER_TRACE_MAX);
+  return queueDistribution(faultedIds.map((id) => queueSampleFromHit(id, hits.get(id))), new Set(faultedIds.filter((id) => !matched.has(id))));
 }
 
 /** Looks a few missed traces up in tenant full and names the query's signals they lack. */
