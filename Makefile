@@ -119,6 +119,10 @@ bench-overhead: deps tools assets model-pretrained ## The tracing on/off part of
 bench-profile: deps tools assets model-pretrained ## Where a traced request's CPU goes: both pipelines under node --cpu-prof, CPU ms per request by part; writes reports/bench/profile.*
 	node bench/profile.ts $(ARGS)
 
+.PHONY: bench-verdict
+bench-verdict: deps tools ## Verdict scaling: N generated requests (BENCH_VERDICT_N, default 1000,10000,100000) through the real Collector into Tempo, the verdict timed with its Tempo queries and peak memory; writes reports/bench/verdict-scale.*
+	node --expose-gc bench/verdict-scale.ts
+
 .PHONY: bench-model
 bench-model: deps assets model-pretrained ## The forward-pass part of the bench alone (served model and generated one, about 70 s); prints its table
 	node bench/model.ts $(ARGS)

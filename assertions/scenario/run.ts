@@ -5,23 +5,15 @@
  * stop everything.
  */
 import path from 'node:path';
-import type { LedgerEntry } from '../../faults/ledger.ts';
 import { FAULT_NAMES, type FaultName } from '../../faults/registry.ts';
-import { HARNESS_TENANTS, loadStackConfig, type StackConfig } from '../../stack/config.ts';
-import { REPO_ROOT } from '../../stack/tools.ts';
-import { Attr, Spans } from '../../target-pipeline/semconv.ts';
+import { loadStackConfig, type StackConfig } from '../../stack/config.ts';
 import { buildReportData, unfaultedSample, type ReportData } from '../reports/report-data.ts';
 import type { NotMeasured, ScenarioVerdict } from '../reports/types.ts';
 import { ExternalRunningStack } from '../../stack/external.ts';
 import { ownEndpoint } from '../../stack/provider.ts';
-import { waterfall } from '../reports/waterfall.ts';
-import { median } from '../stats.ts';
-import { attrsToRecord, spansOf, tempoClientFor, TempoClient, type OtlpTrace, type TimeRange } from '../tempo/client.ts';
-import { keptSet, matchedBy, SAMPLING_QUIET_MS, waitForAllTraces, waitForSampling, waitForSamplingToSettle, wholeTraces } from '../verdict/collect.ts';
-import { faultVerdict, judge, judgeWhole, keptUnfaulted, PASS_RECALL, type FaultVerdict } from '../verdict/compute.ts';
+import { tempoClientFor, TempoClient, type TimeRange } from '../tempo/client.ts';
 import { whatTheDashboardSaid } from '../verdict/dashboard.ts';
-import { explainMissed } from '../verdict/missing-signal.ts';
-import { queueDistribution, queueSample, SEED_QUEUE_POLICY_MS } from '../verdict/queue-ratio.ts';
+import { EXPLAIN_SAMPLE, HARNESS_QUEUE_QUERY, STAGE_SAMPLE, TENANTS, TRACE_WAIT_MS, verifyRun } from '../verdict/verify.ts';
 import type { ScenarioSpec } from './config.ts';
 import { runK6 } from './k6.ts';
 import { LAB_FEATURE_GATES, labProcessor, labTenant, writeLabLayer } from '../sampling/lab/layer.ts';
@@ -29,13 +21,7 @@ import { measureSet, readTempoIngest, type MeasureInput, type SetFigures, type S
 import type { PolicySet } from '../sampling/lab/policy-file.ts';
 import { assertK6Ran, k6Target, startTestbed, type RunningTestbed } from './testbed.ts';
 
-export const TRACE_WAIT_MS = 90_000;
-export const STAGE_SAMPLE = 30;
-/** Missed traces fetched from tenant full to say which signal a failed recall lacks. */
-export const EXPLAIN_SAMPLE = 5;
-export const TENANTS = HARNESS_TENANTS;
-/** The harness set's high-gpu-queue-float policy (docker/otelcol/config.yaml) as TraceQL. */
-export const HARNESS_QUEUE_QUERY = `{ span.${Attr.queueWaitMs} >= ${SEED_QUEUE_POLICY_MS} }`;
+export { EXPLAIN_SAMPLE, HARNESS_QUEUE_QUERY, STAGE_SAMPLE, TENANTS, TRACE_WAIT_MS };
 
 import { HarnessError } from './errors.ts';
 
@@ -86,7 +72,7 @@ export async function runScenarioWithData(spec: ScenarioSpec, opts: RunOptions =
     Object.assign(timings, setup);
     const cursor = await admin.ledgerHead();
 
-    let t = performance.now();
+    const t = performance.now();
     const loadStart = Date.now();
     log(`[${spec.name}] k6: ${spec.rate}/s, ${spec.warmup_s} s warm-up then ${spec.fault_s} s with ${Object.keys(spec.faults).join(', ') || 'no fault'}`);
     const k6 = await runK6(spec, k6Target(tb));
@@ -98,70 +84,18 @@ export async function runScenarioWithData(spec: ScenarioSpec, opts: RunOptions =
     const range: TimeRange = { start: Math.floor(loadStart / 1000) - 5, end: Math.ceil(Date.now() / 1000) + 5 };
 
     const full = tempoClientFor(stack, 'full');
-    const notMeasured: NotMeasured[] = [];
-    t = performance.now();
     log(`[${spec.name}] waiting for ${entries.length} traces in Tempo`);
-    await waitForAllTraces(full, entries.map((e) => e.trace_id), range, TRACE_WAIT_MS);
-    mark('traces_searchable_ms', t);
-    t = performance.now();
-    const seedTenant = tempoClientFor(stack, 'seed');
-    const harnessTenant = tempoClientFor(stack, 'harness');
-    // Over the whole life of the stack (priming included), as the sampler's counters are.
-    const labTenants = lab.map((p) => full.forTenant(labTenant(p)));
-    const lifeRange: TimeRange = { start: Math.floor(tb.startedAt / 1000) - 5, end: range.end };
-    let crossCheck: ScenarioVerdict['sampling_cross_check'];
-    if (stack.endpoints.collectorTelemetryUrl) {
-      const sampling = await waitForSampling([seedTenant, harnessTenant, ...labTenants], stack.endpoints.collectorTelemetryUrl, lifeRange, TRACE_WAIT_MS);
-      crossCheck = {
-        collector_sampled_total: sampling.counts.sampledTotal, tempo_kept_seed: sampling.held[0]!, tempo_kept_harness: sampling.held[1]!,
-        ...(lab.length ? { tempo_kept_lab: Object.fromEntries(lab.map((p, i) => [p.name, sampling.held[2 + i]!])) } : {}),
-        match: sampling.settled && sampling.counts.sampledTotal === sampling.held.reduce((a, b) => a + b, 0), per_policy: sampling.counts.perPolicy,
-      };
-    } else {
-      const decidedBy = Date.now() + (stack instanceof ExternalRunningStack ? stack.samplingWaitMs : 0);
-      const settle = await waitForSamplingToSettle([seedTenant, harnessTenant], lifeRange, decidedBy, TRACE_WAIT_MS);
-      notMeasured.push({
-        what: 'sampling_cross_check',
-        why: `the Collector's own tail-sampling counters are not readable on a STACK=${stack.kind} stack (no telemetry URL), so whether Tempo holds every trace it kept is unknown; ` +
-          `the sampled tenants were read once the declared sampling wait had passed and they held still for ${SAMPLING_QUIET_MS} ms ` +
-          `(${settle.settled ? 'they did' : `they had not within ${TRACE_WAIT_MS} ms`}: seed ${settle.held[0]}, harness ${settle.held[1]} traces)`,
-      });
-    }
-    mark('sampling_settled_ms', t);
-    const [keptHarness, keptSeed] = await Promise.all([keptSet(harnessTenant, range), keptSet(seedTenant, range)]);
     const faultsInScope = (Object.keys(spec.faults) as FaultName[]);
     const faulted = entries.filter((e) => e.faults.length > 0);
-    // Fetched once from tenant full: the queue distribution and the whole-trace check both read them.
-    const fullFaulted = await full.tracesById(faulted.map((e) => e.trace_id));
-    const perFault: FaultVerdict[] = [];
-    const matchedByFault = new Map<FaultName, Set<string>>();
-    for (const f of faultsInScope) {
-      const matched = await matchedBy(full, spec.detection[f], range);
-      matchedByFault.set(f, matched);
-      const v = faultVerdict(f, spec.detection[f], entries, matched, keptHarness, keptSeed);
-      v.recall_mode = spec.recall;
-      if (v.recall < PASS_RECALL) v.missed_explained = await explainMisses(full, v);
-      if (f === 'gpu-starvation') v.queue = queueOf(fullFaulted, entries.filter((e) => e.faults.includes(f)).map((e) => e.trace_id), matched);
-      perFault.push(v);
-    }
-    let baselineMatches: Record<string, number> | undefined;
-    if (faultsInScope.length === 0) {
-      baselineMatches = {};
-      const ids = new Set(entries.map((e) => e.trace_id));
-      for (const f of FAULT_NAMES) {
-        const matched = await matchedBy(full, spec.detection[f], range);
-        matchedByFault.set(f, matched);
-        baselineMatches[f] = [...matched].filter((id) => ids.has(id)).length;
-      }
-    }
-    // What the harness set's other policies keep of the unfaulted requests: the traces its
-    // conditions select, asked of tenant full (the four detection queries, which its extra
-    // policies restate, and its float queue policy).
-    const signalled = new Set<string>();
-    for (const q of [...new Set([...Object.values(spec.detection), HARNESS_QUEUE_QUERY])]) for (const id of await matchedBy(full, q, range)) signalled.add(id);
-    const kept = keptUnfaulted(entries, keptHarness, signalled);
-    const whole = await wholeTraces(fullFaulted, harnessTenant, faulted.map((e) => e.trace_id).filter((id) => keptHarness.has(id)));
-    const failures = [...judge(perFault, kept, spec.min_faulted, baselineMatches), ...judgeWhole(whole.split, whole.checked)];
+    const v = await verifyRun({
+      full, sampled: { seed: tempoClientFor(stack, 'seed'), harness: tempoClientFor(stack, 'harness') },
+      entries, range, stackStartedAt: tb.startedAt, collectorTelemetryUrl: stack.endpoints.collectorTelemetryUrl,
+      samplingWaitMs: stack instanceof ExternalRunningStack ? stack.samplingWaitMs : 0, stackKind: stack.kind,
+      faults: faultsInScope, detection: spec.detection, recall: spec.recall, minFaulted: spec.min_faulted, labTenants: lab.map((p) => ({ name: p.name, tenant: labTenant(p) })),
+    });
+    Object.assign(timings, v.timings);
+    const { perFault, baselineMatches, kept, keptHarness, keptSeed, whole, failures, crossCheck } = v;
+    const notMeasured: NotMeasured[] = [...v.notMeasured];
     const runIds = new Set(entries.map((e) => e.trace_id));
     const keptShare = (s: Set<string>) => [...s].filter((id) => runIds.has(id)).length / entries.length;
 
@@ -179,14 +113,15 @@ export async function runScenarioWithData(spec: ScenarioSpec, opts: RunOptions =
           'an empty seed or harness tenant shows as survival 0, not as an error',
       });
     }
+    // Fetched once from tenant full: the policy sets' measures and the report's trace browser read them.
+    const fullFaulted = await full.tracesById(faulted.map((e) => e.trace_id));
     const policySets = lab.length ? await measurePolicySets(full, {
       tempoUrl: stack.endpoints.tempoUrl, collectorTelemetryUrl: ownEndpoint(stack, 'collectorTelemetryUrl', 'measuring policy sets (POLICIES=...)'),
     }, lab, {
       entries, faults: faultsInScope, fullFaulted, range, fullTenant: TENANTS.full,
       phases: { warmup_start_ms: warmupStart * 1000, warmup_s: spec.warmup_s, fault_s: spec.fault_s },
     }) : undefined;
-    const wf = await waterfallFor(full, spec, faulted);
-    const { stages, device } = await stageBreakdown(full, entries);
+    const { waterfall: wf, stages, device } = v;
     const sumOver = <K extends 'faulted' | 'true_positives' | 'matched'>(k: K) => perFault.reduce((a, v) => a + v[k], 0);
     const verdict: ScenarioVerdict = {
       scenario: spec.name,
@@ -229,8 +164,8 @@ export async function runScenarioWithData(spec: ScenarioSpec, opts: RunOptions =
     const sample = await full.tracesById(unfaultedSample(entries).map((e) => e.trace_id));
     const reportData = buildReportData({
       scenario: spec.name, short: spec.short, warmup_s: spec.warmup_s, fault_s: spec.fault_s, faults: faultsInScope,
-      detection: Object.fromEntries([...matchedByFault.keys()].map((f) => [f, spec.detection[f]])),
-      entries, matched: matchedByFault, traces: new Map([...fullFaulted, ...sample]),
+      detection: Object.fromEntries([...v.matched.keys()].map((f) => [f, spec.detection[f]])),
+      entries, matched: v.matched, traces: new Map([...fullFaulted, ...sample]),
     });
     return { verdict, reportData };
   } finally {
@@ -255,65 +190,4 @@ async function measurePolicySets(
   const out: SetFigures[] = [];
   for (const s of sets) out.push(await measureSet(full.forTenant(s.tenant), s, { ...m, ingest, samplerText }));
   return out;
-}
-
-/** Queue wait against forward pass over every request that queued behind the device fault. */
-function queueOf(traces: ReadonlyMap<string, OtlpTrace | undefined>, faultedIds: string[], matched: Set<string>) {
-  return queueDistribution(faultedIds.map((id) => queueSample(id, traces.get(id))), new Set(faultedIds.filter((id) => !matched.has(id))));
-}
-
-/** Looks a few missed traces up in tenant full and names the query's signals they lack. */
-async function explainMisses(full: TempoClient, v: FaultVerdict): Promise<string> {
-  const traces = await Promise.all(v.missed.slice(0, EXPLAIN_SAMPLE).map(async (id) => {
-    const t = await full.traceById(id);
-    return t ? spansOf(t).map((s) => ({ name: s.name, attributes: attrsToRecord(s.attributes) })) : null;
-  }));
-  return explainMissed(v.detection_query, traces);
-}
-
-/** The slowest faulted trace; in a mixed run, the slowest of those hit by the most faults. */
-async function waterfallFor(full: TempoClient, spec: ScenarioSpec, faulted: LedgerEntry[]): Promise<ScenarioVerdict['waterfall']> {
-  if (faulted.length === 0) return null;
-  const most = Math.max(...faulted.map((e) => e.faults.length));
-  const pick = faulted.filter((e) => e.faults.length === most).sort((a, b) => b.latency_ms - a.latency_ms)[0]!;
-  const trace = await full.traceById(pick.trace_id);
-  return trace ? { trace_id: pick.trace_id, faults: pick.faults, rows: waterfall(trace) } : null;
-}
-
-/**
- * A span's row in the stage breakdown: its name, and for the HTTP spans between services
- * (two of one name, the caller's and the callee's) which side it is, so that the time a
- * call spends between the two shows as the CLIENT row less the SERVER row.
- */
-function stageKey(s: { name: string; kind?: string | number }): string {
-  const side = s.kind === 'SPAN_KIND_CLIENT' ? 'client' : s.kind === 'SPAN_KIND_SERVER' ? 'server' : undefined;
-  return side && !(Object.values(Spans) as string[]).includes(s.name) ? `${s.name} (${side})` : s.name;
-}
-
-/**
- * Median duration of each span name over a sample of faulted and unfaulted traces, and
- * the execution provider those traces' inference spans report.
- */
-async function stageBreakdown(full: TempoClient, entries: LedgerEntry[]): Promise<{ stages: ScenarioVerdict['stages']; device: string }> {
-  let device = 'unknown';
-  const sample = (xs: LedgerEntry[]) => xs.filter((_, i) => i % Math.max(1, Math.floor(xs.length / STAGE_SAMPLE)) === 0).slice(0, STAGE_SAMPLE);
-  const collect = async (xs: LedgerEntry[]) => {
-    const by = new Map<string, number[]>();
-    for (const e of sample(xs)) {
-      const t = await full.traceById(e.trace_id);
-      for (const s of t ? spansOf(t) : []) {
-        if (s.name === Spans.inference) device = String(attrsToRecord(s.attributes)[Attr.deviceType] ?? device);
-        const d = Number(BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano)) / 1e6;
-        const key = stageKey(s);
-        by.set(key, [...(by.get(key) ?? []), d]);
-      }
-    }
-    return by;
-  };
-  const f = await collect(entries.filter((e) => e.faults.length > 0));
-  const u = await collect(entries.filter((e) => e.faults.length === 0));
-  const medianOf = (xs: number[] | undefined) => (xs?.length ? median(xs) : null);
-  const names = [...Object.values(Spans), ...[...new Set([...f.keys(), ...u.keys()])].filter((k) => !(Object.values(Spans) as string[]).includes(k)).sort()];
-  const stages = names.filter((n) => f.has(n) || u.has(n)).map((n) => ({ stage: n, faulted_median_ms: medianOf(f.get(n)), unfaulted_median_ms: medianOf(u.get(n)) }));
-  return { stages, device };
 }

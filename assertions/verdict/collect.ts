@@ -1,6 +1,6 @@
 import { Spans } from '../../target-pipeline/semconv.ts';
 import { waitFor } from '../../stack/wait.ts';
-import { spansOf, type OtlpTrace, type TempoClient, type TimeRange } from '../tempo/client.ts';
+import { SEARCH_ALL_LIMIT, spansOf, type OtlpTrace, type SearchHit, type TempoClient, type TimeRange } from '../tempo/client.ts';
 import { readSamplerCounts, type SamplerCounts } from './collector-metrics.ts';
 
 /** Every pipeline trace has this root; searching for it lists a tenant's traces. */
@@ -115,4 +115,36 @@ export async function waitForSamplingToSettle(
     if (!last) throw err;
     return { held: last, settled: false };
   }
+}
+
+/**
+ * More spans than one trace of the pipeline makes (11 to 16): a search asked for this many
+ * spans per set returns every span of each trace it lists.
+ */
+export const SPANS_PER_TRACE_MAX = 100;
+
+/** Distinct span ids over a search hit's span sets, or the count Tempo says matched, whichever is larger. */
+export function hitSpanCount(hit: SearchHit): number {
+  const sets = hit.spanSets ?? (hit.spanSet ? [hit.spanSet] : []);
+  const ids = new Set(sets.flatMap((ss) => (ss.spans ?? []).map((sp) => sp.spanID)));
+  return Math.max(ids.size, ...sets.map((ss) => ss.matched ?? 0));
+}
+
+/** Each trace's span count in a tenant, from one paged search of every span instead of a fetch per trace. */
+export async function spanCounts(client: TempoClient, range: TimeRange): Promise<Map<string, number>> {
+  const hits = await client.searchAll('{ }', range, SEARCH_ALL_LIMIT, SPANS_PER_TRACE_MAX);
+  return new Map([...hits].map(([id, hit]) => [id, hitSpanCount(hit)]));
+}
+
+/**
+ * The whole-trace check (see wholeTraces) at scale: span counts of both tenants from one
+ * search each, and only the traces whose counts differ fetched by id from both, so that
+ * every split reported is counted span by span as wholeTraces counts it.
+ */
+export async function wholeBySearch(full: TempoClient, kept: TempoClient, ids: string[], range: TimeRange): Promise<WholeTraces> {
+  const [f, k] = await Promise.all([spanCounts(full, range), spanCounts(kept, range)]);
+  const suspects = ids.filter((id) => (k.get(id) ?? 0) < (f.get(id) ?? 0));
+  const fullSuspects = await full.tracesById(suspects);
+  const whole = await wholeTraces(fullSuspects, kept, suspects);
+  return { ...whole, checked: ids.length };
 }

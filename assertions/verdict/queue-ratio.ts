@@ -8,7 +8,7 @@
  */
 import { Attr, Spans } from '../../target-pipeline/semconv.ts';
 import { quantiles } from '../stats.ts';
-import { attrsToRecord, spansOf, type OtlpTrace } from '../tempo/client.ts';
+import { attrsToRecord, spansOf, type OtlpTrace, type SearchHit } from '../tempo/client.ts';
 
 /** The seed's queue policy (docker/otelcol/config.yaml, numeric_attribute min_value). */
 export const SEED_QUEUE_POLICY_MS = 300;
@@ -47,6 +47,22 @@ export function queueSample(traceId: string, trace: OtlpTrace | undefined): Queu
   const f = Number(a[Attr.forwardPassMs]);
   if (a[Attr.queueWaitMs] === undefined || a[Attr.forwardPassMs] === undefined || !Number.isFinite(q) || !Number.isFinite(f)) return undefined;
   return { trace_id: traceId, queue_wait_ms: q, forward_pass_ms: f };
+}
+
+/** The TraceQL that lists every inference span with the two attributes queueSample reads. */
+export const INFERENCE_SPANS_QUERY = `{ name = "${Spans.inference}" } | select(span.${Attr.queueWaitMs}, span.${Attr.forwardPassMs})`;
+
+/**
+ * queueSample from a search hit of INFERENCE_SPANS_QUERY: the first inference span by start
+ * time, as in the trace fetched by id (Tempo returns a trace's spans sorted by start).
+ */
+export function queueSampleFromHit(traceId: string, hit: SearchHit | undefined): QueueSample | undefined {
+  const spans = (hit?.spanSets ?? (hit?.spanSet ? [hit.spanSet] : [])).flatMap((ss) => ss.spans ?? []);
+  if (spans.length === 0) return undefined;
+  const first = spans.reduce((a, b) => (BigInt(b.startTimeUnixNano ?? '0') < BigInt(a.startTimeUnixNano ?? '0') ? b : a));
+  return queueSample(traceId, {
+    resourceSpans: [{ scopeSpans: [{ spans: [{ traceId, spanId: first.spanID, name: Spans.inference, startTimeUnixNano: first.startTimeUnixNano ?? '0', endTimeUnixNano: '0', attributes: first.attributes }] }] }],
+  });
 }
 
 const byQuantile = (xs: number[]): Record<string, number> => {

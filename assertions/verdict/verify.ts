@@ -1,0 +1,229 @@
+/**
+ * The Tempo side of a verdict: given a run's ledger, wait until Tempo holds every trace
+ * and tail sampling has settled, then ask Tempo what the detection queries match and what
+ * each sampled tenant kept, and judge. A scenario (scenario/run.ts) and the verdict-scale
+ * bench (bench/verdict-scale.ts) both call this, so the bench times the code that judges.
+ */
+import type { LedgerEntry } from '../../faults/ledger.ts';
+import { FAULT_NAMES, type FaultName } from '../../faults/registry.ts';
+import { Attr, Spans } from '../../target-pipeline/semconv.ts';
+import { HARNESS_TENANTS } from '../../stack/config.ts';
+import type { NotMeasured, ScenarioVerdict } from '../reports/types.ts';
+import { waterfall } from '../reports/waterfall.ts';
+import type { RecallMode } from '../scenario/config.ts';
+import { median } from '../stats.ts';
+import { attrsToRecord, SEARCH_ALL_LIMIT, spansOf, type TempoClient, type TimeRange } from '../tempo/client.ts';
+import { keptSet, matchedBy, SAMPLING_QUIET_MS, SPANS_PER_TRACE_MAX, waitForAllTraces, waitForSampling, waitForSamplingToSettle, wholeBySearch, type WholeTraces } from './collect.ts';
+import { faultVerdict, judge, judgeWhole, keptUnfaulted, PASS_RECALL, type FaultVerdict, type KeptUnfaulted, type Mismatch } from './compute.ts';
+import { explainMissed } from './missing-signal.ts';
+import { INFERENCE_SPANS_QUERY, queueDistribution, queueSampleFromHit, SEED_QUEUE_POLICY_MS } from './queue-ratio.ts';
+
+export const TRACE_WAIT_MS = 90_000;
+export const STAGE_SAMPLE = 30;
+/** Missed traces fetched from tenant full to say which signal a failed recall lacks. */
+export const EXPLAIN_SAMPLE = 5;
+export const TENANTS = HARNESS_TENANTS;
+/** The harness set's high-gpu-queue-float policy (docker/otelcol/config.yaml) as TraceQL. */
+export const HARNESS_QUEUE_QUERY = `{ span.${Attr.queueWaitMs} >= ${SEED_QUEUE_POLICY_MS} }`;
+
+export interface VerifyInput {
+  /** Tenant full; the sampled tenants are reached through it unless given. */
+  full: TempoClient;
+  /** The seed's and the harness's sampled tenants (a team's Tempo names its own: STACK=external). */
+  sampled?: { seed: TempoClient; harness: TempoClient };
+  entries: LedgerEntry[];
+  /** The load's time range, with slack. */
+  range: TimeRange;
+  /** When the stack started (epoch ms): the samplers' counters cover its whole life. */
+  stackStartedAt: number;
+  /**
+   * The Collector's own telemetry, whose tail-sampling counters say when sampling has
+   * settled and how much it kept; absent on a team's own Collector (STACK=external).
+   */
+  collectorTelemetryUrl?: string;
+  /** Where the counters cannot be read: how long that Collector takes to store a decision, declared by its owner. */
+  samplingWaitMs?: number;
+  /** The stack's kind, for what the verdict says it could not measure. */
+  stackKind?: string;
+  /** The faults the run injected; none means a baseline run (every query must match nothing). */
+  faults: FaultName[];
+  detection: Record<FaultName, string>;
+  recall: RecallMode;
+  minFaulted: number;
+  /** Further policy sets (the sampling lab), by name, with the tenant each writes to: tail sampling must settle them too. */
+  labTenants?: { name: string; tenant: string }[];
+  /** How long each wait on Tempo may take (default TRACE_WAIT_MS). */
+  waitMs?: number;
+}
+
+export interface VerifyResult {
+  perFault: FaultVerdict[];
+  baselineMatches?: Record<string, number>;
+  kept: KeptUnfaulted;
+  keptHarness: Set<string>;
+  keptSeed: Set<string>;
+  whole: WholeTraces;
+  failures: Mismatch[];
+  /** Absent where the Collector's counters cannot be read (then in notMeasured). */
+  crossCheck?: ScenarioVerdict['sampling_cross_check'];
+  notMeasured: NotMeasured[];
+  /** Each detection query's matches in tenant full, by the fault it detects (every fault in a baseline run). */
+  matched: Map<FaultName, Set<string>>;
+  waterfall: ScenarioVerdict['waterfall'];
+  stages: ScenarioVerdict['stages'];
+  device: string;
+  /** Milliseconds per step, for the run's timings and the bench's breakdown. */
+  timings: Record<string, number>;
+}
+
+export async function verifyRun(input: VerifyInput): Promise<VerifyResult> {
+  const { full, entries, range } = input;
+  const waitMs = input.waitMs ?? TRACE_WAIT_MS;
+  const timings: Record<string, number> = {};
+  let t = performance.now();
+  const mark = (k: string) => {
+    timings[k] = Math.round(performance.now() - t);
+    t = performance.now();
+  };
+  await waitForAllTraces(full, entries.map((e) => e.trace_id), range, waitMs);
+  mark('traces_searchable_ms');
+  const seedTenant = input.sampled?.seed ?? full.forTenant(TENANTS.seed);
+  const harnessTenant = input.sampled?.harness ?? full.forTenant(TENANTS.harness);
+  const lab = input.labTenants ?? [];
+  const notMeasured: NotMeasured[] = [];
+  // Over the whole life of the stack (priming included), as the sampler's counters are.
+  const lifeRange: TimeRange = { start: Math.floor(input.stackStartedAt / 1000) - 5, end: range.end };
+  let crossCheck: ScenarioVerdict['sampling_cross_check'] | undefined;
+  if (input.collectorTelemetryUrl) {
+    const sampling = await waitForSampling([seedTenant, harnessTenant, ...lab.map((l) => full.forTenant(l.tenant))], input.collectorTelemetryUrl, lifeRange, waitMs);
+    crossCheck = {
+      collector_sampled_total: sampling.counts.sampledTotal, tempo_kept_seed: sampling.held[0]!, tempo_kept_harness: sampling.held[1]!,
+      ...(lab.length ? { tempo_kept_lab: Object.fromEntries(lab.map((l, i) => [l.name, sampling.held[2 + i]!])) } : {}),
+      match: sampling.settled && sampling.counts.sampledTotal === sampling.held.reduce((a, b) => a + b, 0), per_policy: sampling.counts.perPolicy,
+    };
+  } else {
+    const settle = await waitForSamplingToSettle([seedTenant, harnessTenant], lifeRange, Date.now() + (input.samplingWaitMs ?? 0), waitMs);
+    notMeasured.push({
+      what: 'sampling_cross_check',
+      why: `the Collector's own tail-sampling counters are not readable on a STACK=${input.stackKind ?? 'external'} stack (no telemetry URL), so whether Tempo holds every trace it kept is unknown; ` +
+        `the sampled tenants were read once the declared sampling wait had passed and they held still for ${SAMPLING_QUIET_MS} ms ` +
+        `(${settle.settled ? 'they did' : `they had not within ${waitMs} ms`}: seed ${settle.held[0]}, harness ${settle.held[1]} traces)`,
+    });
+  }
+  mark('sampling_settled_ms');
+  const [keptHarness, keptSeed] = await Promise.all([keptSet(harnessTenant, range), keptSet(seedTenant, range)]);
+  mark('kept_sets_ms');
+  const faulted = entries.filter((e) => e.faults.length > 0);
+  // Each query's matches, asked once: the detection queries are asked again for the kept-unfaulted prediction.
+  const asked = new Map<string, Promise<Set<string>>>();
+  const matches = (q: string) => {
+    if (!asked.has(q)) asked.set(q, matchedBy(full, q, range));
+    return asked.get(q)!;
+  };
+  const perFault: FaultVerdict[] = [];
+  const matchedByFault = new Map<FaultName, Set<string>>();
+  for (const f of input.faults) {
+    const matched = await matches(input.detection[f]);
+    matchedByFault.set(f, matched);
+    const v = faultVerdict(f, input.detection[f], entries, matched, keptHarness, keptSeed);
+    v.recall_mode = input.recall;
+    if (v.recall < PASS_RECALL) v.missed_explained = await explainMisses(full, v);
+    if (f === 'gpu-starvation') v.queue = await queueOf(full, range, entries.filter((e) => e.faults.includes(f)).map((e) => e.trace_id), matched);
+    perFault.push(v);
+  }
+  let baselineMatches: Record<string, number> | undefined;
+  if (input.faults.length === 0) {
+    baselineMatches = {};
+    const ids = new Set(entries.map((e) => e.trace_id));
+    for (const f of FAULT_NAMES) {
+      const matched = await matches(input.detection[f]);
+      matchedByFault.set(f, matched);
+      baselineMatches[f] = [...matched].filter((id) => ids.has(id)).length;
+    }
+  }
+  mark('detection_ms');
+  // What the harness set's other policies keep of the unfaulted requests: the traces its
+  // conditions select, asked of tenant full (the four detection queries, which its extra
+  // policies restate, and its float queue policy).
+  const signalled = new Set<string>();
+  for (const q of [...new Set([...Object.values(input.detection), HARNESS_QUEUE_QUERY])]) for (const id of await matches(q)) signalled.add(id);
+  const kept = keptUnfaulted(entries, keptHarness, signalled);
+  mark('kept_unfaulted_ms');
+  const whole = await wholeBySearch(full, harnessTenant, faulted.map((e) => e.trace_id).filter((id) => keptHarness.has(id)), range);
+  mark('kept_whole_ms');
+  const failures = [...judge(perFault, kept, input.minFaulted, baselineMatches), ...judgeWhole(whole.split, whole.checked)];
+  const wf = await waterfallFor(full, faulted);
+  const { stages, device } = await stageBreakdown(full, entries);
+  mark('waterfall_stages_ms');
+  return {
+    perFault, ...(baselineMatches ? { baselineMatches } : {}), kept, keptHarness, keptSeed, whole, failures,
+    ...(crossCheck ? { crossCheck } : {}), notMeasured, matched: matchedByFault,
+    waterfall: wf, stages, device, timings,
+  };
+}
+
+/**
+ * Queue wait against forward pass over every request that queued behind the device fault,
+ * from one search of the inference spans and their two attributes rather than a fetch of
+ * each faulted trace.
+ */
+async function queueOf(full: TempoClient, range: TimeRange, faultedIds: string[], matched: Set<string>) {
+  const hits = await full.searchAll(INFERENCE_SPANS_QUERY, range, SEARCH_ALL_LIMIT, SPANS_PER_TRACE_MAX);
+  return queueDistribution(faultedIds.map((id) => queueSampleFromHit(id, hits.get(id))), new Set(faultedIds.filter((id) => !matched.has(id))));
+}
+
+/** Looks a few missed traces up in tenant full and names the query's signals they lack. */
+async function explainMisses(full: TempoClient, v: FaultVerdict): Promise<string> {
+  const traces = await Promise.all(v.missed.slice(0, EXPLAIN_SAMPLE).map(async (id) => {
+    const t = await full.traceById(id);
+    return t ? spansOf(t).map((s) => ({ name: s.name, attributes: attrsToRecord(s.attributes) })) : null;
+  }));
+  return explainMissed(v.detection_query, traces);
+}
+
+/** The slowest faulted trace; in a mixed run, the slowest of those hit by the most faults. */
+async function waterfallFor(full: TempoClient, faulted: LedgerEntry[]): Promise<ScenarioVerdict['waterfall']> {
+  if (faulted.length === 0) return null;
+  const most = Math.max(...faulted.map((e) => e.faults.length));
+  const pick = faulted.filter((e) => e.faults.length === most).sort((a, b) => b.latency_ms - a.latency_ms)[0]!;
+  const trace = await full.traceById(pick.trace_id);
+  return trace ? { trace_id: pick.trace_id, faults: pick.faults, rows: waterfall(trace) } : null;
+}
+
+/**
+ * A span's row in the stage breakdown: its name, and for the HTTP spans between services
+ * (two of one name, the caller's and the callee's) which side it is, so that the time a
+ * call spends between the two shows as the CLIENT row less the SERVER row.
+ */
+function stageKey(s: { name: string; kind?: string | number }): string {
+  const side = s.kind === 'SPAN_KIND_CLIENT' ? 'client' : s.kind === 'SPAN_KIND_SERVER' ? 'server' : undefined;
+  return side && !(Object.values(Spans) as string[]).includes(s.name) ? `${s.name} (${side})` : s.name;
+}
+
+/**
+ * Median duration of each span name over a sample of faulted and unfaulted traces, and
+ * the execution provider those traces' inference spans report.
+ */
+async function stageBreakdown(full: TempoClient, entries: LedgerEntry[]): Promise<{ stages: ScenarioVerdict['stages']; device: string }> {
+  let device = 'unknown';
+  const sample = (xs: LedgerEntry[]) => xs.filter((_, i) => i % Math.max(1, Math.floor(xs.length / STAGE_SAMPLE)) === 0).slice(0, STAGE_SAMPLE);
+  const collect = async (xs: LedgerEntry[]) => {
+    const by = new Map<string, number[]>();
+    for (const e of sample(xs)) {
+      const t = await full.traceById(e.trace_id);
+      for (const s of t ? spansOf(t) : []) {
+        if (s.name === Spans.inference) device = String(attrsToRecord(s.attributes)[Attr.deviceType] ?? device);
+        const d = Number(BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano)) / 1e6;
+        const key = stageKey(s);
+        by.set(key, [...(by.get(key) ?? []), d]);
+      }
+    }
+    return by;
+  };
+  const f = await collect(entries.filter((e) => e.faults.length > 0));
+  const u = await collect(entries.filter((e) => e.faults.length === 0));
+  const medianOf = (xs: number[] | undefined) => (xs?.length ? median(xs) : null);
+  const names = [...Object.values(Spans), ...[...new Set([...f.keys(), ...u.keys()])].filter((k) => !(Object.values(Spans) as string[]).includes(k)).sort()];
+  const stages = names.filter((n) => f.has(n) || u.has(n)).map((n) => ({ stage: n, faulted_median_ms: medianOf(f.get(n)), unfaulted_median_ms: medianOf(u.get(n)) }));
+  return { stages, device };
+}
