@@ -118,7 +118,9 @@ export class PrometheusClient {
  * scrape after t + exportLagS has it, and a rule evaluation after that scrape has judged
  * it. Polls those two timestamps, never a fixed sleep; a deadline names what is missing.
  */
-export async function waitForPrometheusToCatchUp(prom: PrometheusClient, t: number, exportLagS: number, timeoutMs: number, job = 'pipeline'): Promise<void> {
+export async function waitForPrometheusToCatchUp(
+  prom: PrometheusClient, t: number, exportLagS: number, timeoutMs: number, job = 'pipeline', signal?: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const wanted = t + exportLagS;
   let scraped: number | undefined;
@@ -127,6 +129,7 @@ export async function waitForPrometheusToCatchUp(prom: PrometheusClient, t: numb
     scraped = await prom.lastScrape(job);
     evaluated = await prom.lastRuleEvaluation();
     if (scraped !== undefined && scraped >= wanted && evaluated !== undefined && evaluated >= scraped) return;
+    if (signal?.aborted) throw new PrometheusError(`stopped waiting for Prometheus at ${prom.baseUrl} to catch up: the run stopped`);
     if (Date.now() > deadline) {
       throw new PrometheusError(`Prometheus at ${prom.baseUrl} did not catch up within ${timeoutMs} ms: wanted a scrape of job ${job} after ${new Date(wanted * 1000).toISOString()} ` +
         `and a rule evaluation after it; last scrape ${scraped === undefined ? 'never' : new Date(scraped * 1000).toISOString()}, last evaluation ${evaluated === undefined ? 'never' : new Date(evaluated * 1000).toISOString()}`);

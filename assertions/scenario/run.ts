@@ -64,6 +64,8 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
     ? { ...baseCfg, collectorLayers: { files: [writeLabLayer(lab, path.join(baseCfg.runDir, 'otelcol'))], featureGates: LAB_FEATURE_GATES } }
     : baseCfg;
   let tb: RunningTestbed | undefined;
+  // Ends the waits that run beside others when the run fails before they are awaited.
+  const waits = new AbortController();
   try {
     tb = await startTestbed({
       stackConfig: cfg, providerEnv: { ...process.env, ...opts.env }, pipelineEnv: opts.pipelineEnv,
@@ -85,66 +87,61 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
     const range: TimeRange = { start: Math.floor(loadStart / 1000) - 5, end: Math.ceil(Date.now() / 1000) + 5 };
 
     const full = new TempoClient(stack.endpoints.tempoUrl, TENANTS.full);
-    t = performance.now();
-    log(`[${spec.name}] waiting for ${entries.length} traces in Tempo`);
-    await waitForAllTraces(full, entries.map((e) => e.trace_id), range, TRACE_WAIT_MS);
-    mark('traces_searchable_ms', t);
-    t = performance.now();
     const seedTenant = full.forTenant(TENANTS.seed);
     const harnessTenant = full.forTenant(TENANTS.harness);
     // Over the whole life of the stack (priming included), as the sampler's counters are.
     const labTenants = lab.map((p) => full.forTenant(labTenant(p)));
-    const sampling = await waitForSampling([seedTenant, harnessTenant, ...labTenants], stack.endpoints.collectorTelemetryUrl,
-      { start: Math.floor(tb.startedAt / 1000) - 5, end: range.end }, TRACE_WAIT_MS);
-    mark('sampling_settled_ms', t);
+    const faultsInScope = (Object.keys(spec.faults) as FaultName[]);
+    const faulted = entries.filter((e) => e.faults.length > 0);
+    // The phases as k6 ran them: its warm-up starts with the first request of the ledger.
+    const warmupStart = Math.min(...entries.map((e) => e.ts)) / 1000;
+    // The three waits watch different signals and need nothing of each other, so they run
+    // together: the samplers decide a trace seconds after its root arrives (the harness
+    // set's decision_wait_after_root_received), which makes theirs the longest; what tenant
+    // full and Prometheus say needs no decision and is read meanwhile.
+    const since = performance.now();
+    const settled = waitForSampling([seedTenant, harnessTenant, ...labTenants], stack.endpoints.collectorTelemetryUrl,
+      { start: Math.floor(tb.startedAt / 1000) - 5, end: range.end }, TRACE_WAIT_MS, waits.signal).finally(() => mark('sampling_settled_ms', since));
+    const said = whatTheDashboardSaid(stack.endpoints.prometheusUrl, {
+      warmup_start: Math.floor(warmupStart), fault_start: Math.round(warmupStart + spec.warmup_s),
+      fault_end: Math.round(warmupStart + spec.warmup_s + spec.fault_s),
+    }, TRACE_WAIT_MS, waits.signal).finally(() => mark('dashboard_read_ms', since));
+    // Awaited below; until then a rejection must not count as unhandled (it is rethrown there).
+    settled.catch(() => undefined);
+    said.catch(() => undefined);
+    log(`[${spec.name}] waiting for ${entries.length} traces in Tempo`);
+    await waitForAllTraces(full, entries.map((e) => e.trace_id), range, TRACE_WAIT_MS);
+    mark('traces_searchable_ms', since);
+    const read = await readFull(full, spec, entries, faultsInScope, range);
+    mark('full_read_ms', since);
+    const [sampling, dashboard] = await Promise.all([settled, said]);
+    const { fullFaulted, matchedByFault, baselineMatches, signalled } = read;
     const [keptHarness, keptSeed] = await Promise.all([keptSet(harnessTenant, range), keptSet(seedTenant, range)]);
     const crossCheck: ScenarioVerdict['sampling_cross_check'] = {
       collector_sampled_total: sampling.counts.sampledTotal, tempo_kept_seed: sampling.held[0]!, tempo_kept_harness: sampling.held[1]!,
       ...(lab.length ? { tempo_kept_lab: Object.fromEntries(lab.map((p, i) => [p.name, sampling.held[2 + i]!])) } : {}),
       match: sampling.settled && sampling.counts.sampledTotal === sampling.held.reduce((a, b) => a + b, 0), per_policy: sampling.counts.perPolicy,
     };
-    const faultsInScope = (Object.keys(spec.faults) as FaultName[]);
-    const faulted = entries.filter((e) => e.faults.length > 0);
-    // Fetched once from tenant full: the queue distribution and the whole-trace check both read them.
-    const fullFaulted = await full.tracesById(faulted.map((e) => e.trace_id));
     const perFault: FaultVerdict[] = [];
     for (const f of faultsInScope) {
-      const matched = await matchedBy(full, spec.detection[f], range);
+      const matched = matchedByFault.get(f)!;
       const v = faultVerdict(f, spec.detection[f], entries, matched, keptHarness, keptSeed);
       v.recall_mode = spec.recall;
       if (v.recall < PASS_RECALL) v.missed_explained = await explainMisses(full, v);
       if (f === 'gpu-starvation') v.queue = queueOf(fullFaulted, entries.filter((e) => e.faults.includes(f)).map((e) => e.trace_id), matched);
       perFault.push(v);
     }
-    let baselineMatches: Record<string, number> | undefined;
-    if (faultsInScope.length === 0) {
-      baselineMatches = {};
-      const ids = new Set(entries.map((e) => e.trace_id));
-      for (const f of FAULT_NAMES) baselineMatches[f] = [...await matchedBy(full, spec.detection[f], range)].filter((id) => ids.has(id)).length;
-    }
-    // What the harness set's other policies keep of the unfaulted requests: the traces its
-    // conditions select, asked of tenant full (the four detection queries, which its extra
-    // policies restate, and its float queue policy).
-    const signalled = new Set<string>();
-    for (const q of [...new Set([...Object.values(spec.detection), HARNESS_QUEUE_QUERY])]) for (const id of await matchedBy(full, q, range)) signalled.add(id);
     const kept = keptUnfaulted(entries, keptHarness, signalled);
     const whole = await wholeTraces(fullFaulted, harnessTenant, faulted.map((e) => e.trace_id).filter((id) => keptHarness.has(id)));
     const failures = [...judge(perFault, kept, spec.min_faulted, baselineMatches), ...judgeWhole(whole.split, whole.checked)];
     const runIds = new Set(entries.map((e) => e.trace_id));
     const keptShare = (s: Set<string>) => [...s].filter((id) => runIds.has(id)).length / entries.length;
 
-    // The phases as k6 ran them: its warm-up starts with the first request of the ledger.
-    const warmupStart = Math.min(...entries.map((e) => e.ts)) / 1000;
-    const dashboard = await whatTheDashboardSaid(stack.endpoints.prometheusUrl, {
-      warmup_start: Math.floor(warmupStart), fault_start: Math.round(warmupStart + spec.warmup_s),
-      fault_end: Math.round(warmupStart + spec.warmup_s + spec.fault_s),
-    }, TRACE_WAIT_MS);
     const policySets = lab.length ? await measurePolicySets(full, stack.endpoints, lab, {
       entries, faults: faultsInScope, fullFaulted, range, fullTenant: TENANTS.full,
       phases: { warmup_start_ms: warmupStart * 1000, warmup_s: spec.warmup_s, fault_s: spec.fault_s },
     }) : undefined;
-    const wf = await waterfallFor(full, spec, faulted);
-    const { stages, device } = await stageBreakdown(full, entries);
+    const { waterfall: wf, stages, device } = read;
     const sumOver = <K extends 'faulted' | 'true_positives' | 'matched'>(k: K) => perFault.reduce((a, v) => a + v[k], 0);
     const verdict: ScenarioVerdict = {
       scenario: spec.name,
@@ -185,10 +182,47 @@ export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Pr
     };
     return verdict;
   } finally {
+    waits.abort();
     const t = performance.now();
     await tb?.stop();
     timings.stop_ms = Math.round(performance.now() - t);
   }
+}
+
+/** What the verdict reads of tenant full: it needs no sampling decision. */
+interface FullRead {
+  /** The faulted traces, fetched once: the queue distribution and the whole-trace check both read them. */
+  fullFaulted: ReadonlyMap<string, OtlpTrace | undefined>;
+  matchedByFault: Map<FaultName, Set<string>>;
+  /** In a run with no fault, how many of its traces each detection query matched. */
+  baselineMatches: Record<string, number> | undefined;
+  /**
+   * The traces the harness set's conditions select, asked of tenant full (the four
+   * detection queries, which its extra policies restate, and its float queue policy):
+   * what its other policies keep of the unfaulted requests.
+   */
+  signalled: Set<string>;
+  waterfall: ScenarioVerdict['waterfall'];
+  stages: ScenarioVerdict['stages'];
+  device: string;
+}
+
+async function readFull(full: TempoClient, spec: ScenarioSpec, entries: LedgerEntry[], faults: FaultName[], range: TimeRange): Promise<FullRead> {
+  const faulted = entries.filter((e) => e.faults.length > 0);
+  const fullFaulted = await full.tracesById(faulted.map((e) => e.trace_id));
+  const matchedByFault = new Map<FaultName, Set<string>>();
+  for (const f of faults) matchedByFault.set(f, await matchedBy(full, spec.detection[f], range));
+  let baselineMatches: Record<string, number> | undefined;
+  if (faults.length === 0) {
+    baselineMatches = {};
+    const ids = new Set(entries.map((e) => e.trace_id));
+    for (const f of FAULT_NAMES) baselineMatches[f] = [...await matchedBy(full, spec.detection[f], range)].filter((id) => ids.has(id)).length;
+  }
+  const signalled = new Set<string>();
+  for (const q of [...new Set([...Object.values(spec.detection), HARNESS_QUEUE_QUERY])]) for (const id of await matchedBy(full, q, range)) signalled.add(id);
+  const waterfall = await waterfallFor(full, spec, faulted);
+  const { stages, device } = await stageBreakdown(full, entries);
+  return { fullFaulted, matchedByFault, baselineMatches, signalled, waterfall, stages, device };
 }
 
 /** The seed's set, the harness's and each user set, measured alike (assertions/sampling/lab/measure.ts). */
