@@ -9,8 +9,10 @@ import { endpointsFor, OWN_TEMPO_ACCESS, type OwnStackEndpoints, type RunningSta
 import { REPO_ROOT, requireTool } from './tools.ts';
 import { waitForHttpOk } from './wait.ts';
 
-/** Tempo gets this long after SIGTERM; the run's data is not needed once the verdict is written. */
+/** Tempo gets this long after SIGTERM when one component is stopped (stopComponent). */
 export const TEMPO_STOP_GRACE_MS = 3_000;
+/** ... and this long when the whole stack is, its run over (LocalRunningStack.stop). */
+export const TEMPO_FINAL_STOP_GRACE_MS = 0;
 /**
  * Tempo 3.0's query frontend cannot finish stopping while a tenant's request queue exists,
  * and an empty queue is deleted only by a cleanup tick every 30 s, which the stop has
@@ -155,8 +157,15 @@ export class LocalRunningStack implements RunningStack {
     return { exit, ms: p.stopMs ?? 0 };
   }
 
-  /** Stops in reverse start order so the Collector can flush to a still-running Tempo. */
+  /**
+   * Stops in reverse start order so the Collector can flush to a still-running Tempo.
+   * Tempo itself is killed at once: a stack is stopped when its run is over and its run
+   * folder is never reused, so nothing reads what a graceful stop would cut to the WAL,
+   * and within 30 s of a query (every run's verdict) that stop hangs for its whole grace
+   * period anyway (TEMPO_QUERY_QUEUE_CLEANUP_MS). stopComponent keeps the grace, for a
+   * restart on the same data.
+   */
   async stop(): Promise<void> {
-    for (const p of [...this.processes].reverse()) await p.stop();
+    for (const p of [...this.processes].reverse()) await p.stop(p.name === 'tempo' ? TEMPO_FINAL_STOP_GRACE_MS : undefined);
   }
 }

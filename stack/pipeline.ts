@@ -1,7 +1,7 @@
 /**
  * Starts the four pipeline services as separate processes (so trace context really
- * crosses HTTP), each through the fault host (faults/host/main.ts), waits until each
- * listens (the gateway last), and stops them in reverse order.
+ * crosses HTTP), each through the fault host (faults/host/main.ts), waits until every one
+ * listens, and stops the gateway first, then the others.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -64,8 +64,12 @@ export async function launchPipeline(opts: LaunchOptions): Promise<RunningPipeli
   fs.mkdirSync(path.dirname(path.resolve(config.FEATURE_DB_PATH)), { recursive: true });
 
   const processes = new Map<PipelineServiceName, ManagedProcess>();
+  const [front, ...backs] = [...PIPELINE_SERVICES].reverse();
+  // The front door first, so no request arrives at a service already gone; the services
+  // behind it call nothing of each other and stop together.
   const stop = async (): Promise<void> => {
-    for (const s of [...PIPELINE_SERVICES].reverse()) await processes.get(s.id)?.stop();
+    await processes.get(front!.id)?.stop();
+    await Promise.all(backs.map((s) => processes.get(s.id)?.stop()));
   };
   const start = async (s: (typeof PIPELINE_SERVICES)[number]): Promise<void> => {
     const proc = ManagedProcess.start({
@@ -75,15 +79,13 @@ export async function launchPipeline(opts: LaunchOptions): Promise<RunningPipeli
     processes.set(s.id, proc);
     await proc.waitForLog(LISTENING_LINE, `the ${s.id} service to listen on port ${config[s.port]}`, SERVICE_START_TIMEOUT_MS);
   };
-  const [front, ...backs] = [...PIPELINE_SERVICES].reverse();
   try {
-    // The services behind the gateway need nothing of each other to start: together, then
-    // the gateway, the front door, once they all listen. allSettled: a failed start still
-    // waits for the others, so that stop() finds every process it has to stop.
-    const started = await Promise.allSettled(backs.map(start));
+    // No service needs another to start (the gateway calls the others only per request,
+    // and nothing is sent before all four listen): all together. allSettled: a failed
+    // start still waits for the others, so that stop() finds every process it has to stop.
+    const started = await Promise.allSettled(PIPELINE_SERVICES.map(start));
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    await start(front!);
   } catch (err) {
     await stop();
     throw err;

@@ -1,6 +1,6 @@
 /**
- * The pipeline's services: start order (dependencies first, the gateway, the front
- * door, last), their entry scripts and the setting that holds each one's port.
+ * The pipeline's services, dependencies first and the gateway (the front door) last,
+ * their entry scripts and the setting that holds each one's port.
  */
 export const PIPELINE_SERVICES = [
   { id: 'feature-extractor', script: 'target-pipeline/feature-extractor/main.ts', port: 'FEATURE_EXTRACTOR_PORT' },

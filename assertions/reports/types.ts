@@ -38,6 +38,12 @@ export interface ScenarioVerdict {
   stages: StageBreakdown[];
   device: string;
   k6: { exit_code: number | null; http_reqs?: number; p95_ms?: number; p99_ms?: number; dropped_iterations?: number };
+  /**
+   * Where the run's time went, in ms: each start from the run's start (the stack and the
+   * pipeline start together), prime_ms and k6_ms on their own, the waits after the load
+   * (traces_searchable, full_read, sampling_settled, dashboard_read) each from the load's
+   * end, since they run side by side; stop_ms last.
+   */
   timings: Record<string, number>;
   /** Tempo's sampled tenants against the Collector's own tail-sampling counters (absent where they cannot be read: see not_measured). */
   sampling_cross_check?: {

@@ -53,6 +53,8 @@ export function terminalTable(v: ScenarioVerdict): string {
     lines.push('  policy sets side by side (POLICIES=...):');
     for (const r of policySetRows(v.policy_sets)) lines.push(`    ${r[0]!.padEnd(22)} survival ${r[1]}; retention warm-up ${r[2]}, fault ${r[3]}; stored ${r[4]} spans, ${r[5]}; whole ${r[6]}; kept by ${r[7]}`);
   }
+  const spent = Object.entries(v.timings);
+  if (spent.length) lines.push(`  where the time went (ms): ${spent.map(([k, ms]) => `${k.replace(/_ms$/, '')} ${ms}`).join(', ')}`);
   if (v.failures.length) lines.push('  failed:', ...v.failures.map((m) => `    ${m.path}: expected ${m.expected}, got ${m.actual}`));
   if (v.waterfall) lines.push(`\n  slowest faulted trace ${v.waterfall.trace_id} (${v.waterfall.faults.join(', ')}):`, textWaterfall(v.waterfall.rows).replace(/^/gm, '    '));
   return lines.join('\n');

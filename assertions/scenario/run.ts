@@ -63,6 +63,8 @@ export async function runScenarioWithData(spec: ScenarioSpec, opts: RunOptions =
     ? { ...baseCfg, collectorLayers: { files: [writeLabLayer(lab, path.join(baseCfg.runDir, 'otelcol'))], featureGates: LAB_FEATURE_GATES } }
     : baseCfg;
   let tb: RunningTestbed | undefined;
+  // Ends the waits that run beside others when the run fails before they are awaited.
+  const waits = new AbortController();
   try {
     tb = await startTestbed({
       stackConfig: cfg, providerEnv: { ...process.env, ...opts.env }, pipelineEnv: opts.pipelineEnv,
@@ -84,14 +86,26 @@ export async function runScenarioWithData(spec: ScenarioSpec, opts: RunOptions =
     const range: TimeRange = { start: Math.floor(loadStart / 1000) - 5, end: Math.ceil(Date.now() / 1000) + 5 };
 
     const full = tempoClientFor(stack, 'full');
-    log(`[${spec.name}] waiting for ${entries.length} traces in Tempo`);
     const faultsInScope = (Object.keys(spec.faults) as FaultName[]);
     const faulted = entries.filter((e) => e.faults.length > 0);
+    // The phases as k6 ran them: its warm-up starts with the first request of the ledger.
+    const warmupStart = Math.min(...entries.map((e) => e.ts)) / 1000;
+    // The dashboard's wait watches Prometheus, the verdict's Tempo and the samplers: they
+    // need nothing of each other, so they run together.
+    const since = performance.now();
+    const said = stack.endpoints.prometheusUrl ? whatTheDashboardSaid(stack.endpoints.prometheusUrl, {
+      warmup_start: Math.floor(warmupStart), fault_start: Math.round(warmupStart + spec.warmup_s),
+      fault_end: Math.round(warmupStart + spec.warmup_s + spec.fault_s),
+    }, TRACE_WAIT_MS, waits.signal).finally(() => mark('dashboard_read_ms', since)) : Promise.resolve(undefined);
+    // Awaited below; until then a rejection must not count as unhandled (it is rethrown there).
+    said.catch(() => undefined);
+    log(`[${spec.name}] waiting for ${entries.length} traces in Tempo`);
     const v = await verifyRun({
       full, sampled: { seed: tempoClientFor(stack, 'seed'), harness: tempoClientFor(stack, 'harness') },
       entries, range, stackStartedAt: tb.startedAt, collectorTelemetryUrl: stack.endpoints.collectorTelemetryUrl,
       samplingWaitMs: stack instanceof ExternalRunningStack ? stack.samplingWaitMs : 0, stackKind: stack.kind,
       faults: faultsInScope, detection: spec.detection, recall: spec.recall, minFaulted: spec.min_faulted, labTenants: lab.map((p) => ({ name: p.name, tenant: labTenant(p) })),
+      signal: waits.signal,
     });
     Object.assign(timings, v.timings);
     const { perFault, baselineMatches, kept, keptHarness, keptSeed, whole, failures, crossCheck } = v;
@@ -99,12 +113,7 @@ export async function runScenarioWithData(spec: ScenarioSpec, opts: RunOptions =
     const runIds = new Set(entries.map((e) => e.trace_id));
     const keptShare = (s: Set<string>) => [...s].filter((id) => runIds.has(id)).length / entries.length;
 
-    // The phases as k6 ran them: its warm-up starts with the first request of the ledger.
-    const warmupStart = Math.min(...entries.map((e) => e.ts)) / 1000;
-    const dashboard = stack.endpoints.prometheusUrl ? await whatTheDashboardSaid(stack.endpoints.prometheusUrl, {
-      warmup_start: Math.floor(warmupStart), fault_start: Math.round(warmupStart + spec.warmup_s),
-      fault_end: Math.round(warmupStart + spec.warmup_s + spec.fault_s),
-    }, TRACE_WAIT_MS) : undefined;
+    const dashboard = await said;
     if (!dashboard) notMeasured.push({ what: 'dashboard', why: 'no Prometheus was given (HARNESS_EXTERNAL_PROMETHEUS_URL), so which alerts fired is not known' });
     if (stack.kind === 'external') {
       notMeasured.push({
@@ -169,6 +178,7 @@ export async function runScenarioWithData(spec: ScenarioSpec, opts: RunOptions =
     });
     return { verdict, reportData };
   } finally {
+    waits.abort();
     const t = performance.now();
     await tb?.stop();
     timings.stop_ms = Math.round(performance.now() - t);

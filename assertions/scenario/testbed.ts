@@ -9,7 +9,7 @@ import { AdminClient } from '../../faults/admin/client.ts';
 import type { StackConfig } from '../../stack/config.ts';
 import { ExternalRunningStack } from '../../stack/external.ts';
 import { stackProvider } from '../../stack/select.ts';
-import type { RunningStack, StackProvider } from '../../stack/provider.ts';
+import { endpointsFor, type RunningStack, type StackProvider } from '../../stack/provider.ts';
 import { launchPipeline, type PipelineServiceName, type RunningPipeline } from '../../stack/pipeline.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 import { HarnessError } from './errors.ts';
@@ -29,7 +29,7 @@ export interface Testbed {
   logDir: string;
   /** Wall-clock time just before the stack started (the samplers count from there). */
   startedAt: number;
-  /** stack_ready_ms, pipeline_ready_ms, prime_ms. */
+  /** stack_ready_ms, pipeline_ready_ms (both from the start, when they start together), prime_ms. */
   timings: Record<string, number>;
 }
 
@@ -80,17 +80,41 @@ export async function startTestbed(opts: TestbedOptions): Promise<RunningTestbed
     log(provider.kind === 'external'
       ? 'STACK=external: starting nothing; checking your Collector, Tempo and Prometheus before any load'
       : `starting Tempo, the Collector and Prometheus as ${provider.kind === 'local' ? 'local processes' : 'containers'} (run folder ${path.relative(REPO_ROOT, opts.stackConfig.runDir)})`);
-    stack = await provider.start(opts.stackConfig);
-    if (stack instanceof ExternalRunningStack) for (const line of stack.preflight.checked) log(`  ok: ${line}`);
-    mark('stack_ready_ms');
     const token = randomBytes(18).toString('hex');
-    extras = await opts.beforePipeline?.(stack, logDir);
-    log('starting the pipeline');
-    pipeline = await launchPipeline({
-      env: { HARNESS_OTLP_HTTP_URL: stack.endpoints.otlpHttpUrl, FAULT_INJECTION: 'on', FAULT_ADMIN_TOKEN: token, ...opts.pipelineEnv },
+    const startPipeline = (otlpHttpUrl: string): Promise<RunningPipeline> => launchPipeline({
+      env: { HARNESS_OTLP_HTTP_URL: otlpHttpUrl, FAULT_INJECTION: 'on', FAULT_ADMIN_TOKEN: token, ...opts.pipelineEnv },
       serviceEnv: extras?.serviceEnv, logDir,
     });
-    mark('pipeline_ready_ms');
+    // A team's stack (STACK=external) is checked before anything of the run starts, and
+    // its endpoints are its own: the pipeline starts after it, as with experiment extras.
+    if (opts.beforePipeline || provider.kind === 'external') {
+      stack = await provider.start(opts.stackConfig);
+      if (stack instanceof ExternalRunningStack) for (const line of stack.preflight.checked) log(`  ok: ${line}`);
+      mark('stack_ready_ms');
+      extras = await opts.beforePipeline?.(stack, logDir);
+      log('starting the pipeline');
+      pipeline = await startPipeline(stack.endpoints.otlpHttpUrl);
+      mark('pipeline_ready_ms');
+    } else {
+      // The pipeline needs nothing of the stack to start: the stack's endpoints follow from
+      // the config, its spans come with the first request, after both are ready, and its
+      // first metric export METRIC_EXPORT_INTERVAL_MS after it starts, when the stack has
+      // long been up. Both start together, each timed from here. allSettled: a failed
+      // start still waits for the other, so that stop() finds everything it has to stop.
+      log('starting the pipeline beside them');
+      const since = performance.now();
+      const [s, p] = await Promise.allSettled([
+        provider.start(opts.stackConfig).finally(() => (timings.stack_ready_ms = Math.round(performance.now() - since))),
+        startPipeline(endpointsFor(opts.stackConfig).otlpHttpUrl).finally(() => (timings.pipeline_ready_ms = Math.round(performance.now() - since))),
+      ]);
+      if (s.status === 'fulfilled') stack = s.value;
+      if (p.status === 'fulfilled') pipeline = p.value;
+      if (s.status === 'rejected') throw s.reason;
+      if (p.status === 'rejected') throw p.reason;
+      stack = s.value;
+      pipeline = p.value;
+      t = performance.now();
+    }
     const admin = new AdminClient(pipeline.adminUrl, token);
     await primePipeline(pipeline.gatewayUrl, opts.entities, pipeline.config.MODEL_NAME);
     await admin.reset();

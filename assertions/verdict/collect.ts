@@ -26,10 +26,11 @@ export async function waitForAllTraces(full: TempoClient, ids: string[], range: 
  * sampler's own counters rather than a clock: every trace the samplers received has a
  * decision, and the sampled tenants hold as many traces as the samplers kept. On a
  * deadline it returns what it saw (a shortfall is then a finding for the verdict, such
- * as a late span decided twice), instead of failing the run.
+ * as a late span decided twice), instead of failing the run. `signal` ends the wait early
+ * (the run failed elsewhere while it waited).
  */
 export async function waitForSampling(
-  tenants: TempoClient[], telemetryUrl: string, lifeRange: TimeRange, timeoutMs: number,
+  tenants: TempoClient[], telemetryUrl: string, lifeRange: TimeRange, timeoutMs: number, signal?: AbortSignal,
 ): Promise<{ counts: SamplerCounts; held: number[]; settled: boolean }> {
   let last: { counts: SamplerCounts; held: number[] } | undefined;
   try {
@@ -42,10 +43,10 @@ export async function waitForSampling(
       const sum = held.reduce((a, b) => a + b, 0);
       if (sum < counts.sampledTotal) throw new Error(`Tempo holds ${sum} of the ${counts.sampledTotal} traces the samplers kept`);
       return true;
-    }, { what: 'tail sampling to decide every trace and Tempo to hold every kept one', timeoutMs });
+    }, { what: 'tail sampling to decide every trace and Tempo to hold every kept one', timeoutMs, abortIf: () => (signal?.aborted ? 'the run stopped' : undefined) });
     return { ...last!, settled: true };
   } catch (err) {
-    if (!last) throw err;
+    if (!last || signal?.aborted) throw err;
     return { ...last, settled: false };
   }
 }

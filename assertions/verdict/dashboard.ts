@@ -80,11 +80,14 @@ export function alertsFrom(series: { metric: Record<string, string>; values: [nu
 /**
  * Waits until Prometheus has scraped and judged everything up to the fault phase's end,
  * then reads every alert's firing evaluations from the warm-up's start until now.
+ * `signal` ends the wait early (the run failed elsewhere while it waited).
  */
-export async function whatTheDashboardSaid(prometheusUrl: string, run: Omit<RunPhases, 'read_at'>, timeoutMs: number): Promise<DashboardSaid> {
+export async function whatTheDashboardSaid(
+  prometheusUrl: string, run: Omit<RunPhases, 'read_at'>, timeoutMs: number, signal?: AbortSignal,
+): Promise<DashboardSaid> {
   const prom = new PrometheusClient(prometheusUrl);
   const rules = await prom.alertRuleNames();
-  await waitForPrometheusToCatchUp(prom, run.fault_end, METRICS_EXPORT_LAG_S, timeoutMs);
+  await waitForPrometheusToCatchUp(prom, run.fault_end, METRICS_EXPORT_LAG_S, timeoutMs, undefined, signal);
   const phases: RunPhases = { ...run, read_at: Math.ceil(Date.now() / 1000) };
   const series = await prom.queryRange('ALERTS{alertstate="firing"}', phases.warmup_start, phases.read_at, ALERT_STEP_S);
   const alerts = alertsFrom(series, phases);

@@ -15,6 +15,7 @@ import { median } from '../stats.ts';
 import { attrsToRecord, SEARCH_ALL_LIMIT, spansOf, type TempoClient, type TimeRange } from '../tempo/client.ts';
 import { keptSet, matchedBy, SAMPLING_QUIET_MS, SPANS_PER_TRACE_MAX, waitForAllTraces, waitForSampling, waitForSamplingToSettle, wholeBySearch, type WholeTraces } from './collect.ts';
 import { faultVerdict, judge, judgeWhole, keptUnfaulted, PASS_RECALL, type FaultVerdict, type KeptUnfaulted, type Mismatch } from './compute.ts';
+import type { SamplerCounts } from './collector-metrics.ts';
 import { explainMissed } from './missing-signal.ts';
 import { INFERENCE_SPANS_QUERY, queueDistribution, queueSampleFromHit, SEED_QUEUE_POLICY_MS } from './queue-ratio.ts';
 
@@ -52,6 +53,8 @@ export interface VerifyInput {
   minFaulted: number;
   /** Further policy sets (the sampling lab), by name, with the tenant each writes to: tail sampling must settle them too. */
   labTenants?: { name: string; tenant: string }[];
+  /** Ends the sampling wait early (the run failed elsewhere while it waited). */
+  signal?: AbortSignal;
   /** How long each wait on Tempo may take (default TRACE_WAIT_MS). */
   waitMs?: number;
 }
@@ -80,39 +83,28 @@ export async function verifyRun(input: VerifyInput): Promise<VerifyResult> {
   const { full, entries, range } = input;
   const waitMs = input.waitMs ?? TRACE_WAIT_MS;
   const timings: Record<string, number> = {};
-  let t = performance.now();
-  const mark = (k: string) => {
-    timings[k] = Math.round(performance.now() - t);
-    t = performance.now();
-  };
-  await waitForAllTraces(full, entries.map((e) => e.trace_id), range, waitMs);
-  mark('traces_searchable_ms');
+  // Steps that overlap are each timed from the start of the verdict.
+  const since = performance.now();
+  const mark = (k: string) => (timings[k] = Math.round(performance.now() - since));
   const seedTenant = input.sampled?.seed ?? full.forTenant(TENANTS.seed);
   const harnessTenant = input.sampled?.harness ?? full.forTenant(TENANTS.harness);
   const lab = input.labTenants ?? [];
   const notMeasured: NotMeasured[] = [];
   // Over the whole life of the stack (priming included), as the sampler's counters are.
   const lifeRange: TimeRange = { start: Math.floor(input.stackStartedAt / 1000) - 5, end: range.end };
-  let crossCheck: ScenarioVerdict['sampling_cross_check'] | undefined;
-  if (input.collectorTelemetryUrl) {
-    const sampling = await waitForSampling([seedTenant, harnessTenant, ...lab.map((l) => full.forTenant(l.tenant))], input.collectorTelemetryUrl, lifeRange, waitMs);
-    crossCheck = {
-      collector_sampled_total: sampling.counts.sampledTotal, tempo_kept_seed: sampling.held[0]!, tempo_kept_harness: sampling.held[1]!,
-      ...(lab.length ? { tempo_kept_lab: Object.fromEntries(lab.map((l, i) => [l.name, sampling.held[2 + i]!])) } : {}),
-      match: sampling.settled && sampling.counts.sampledTotal === sampling.held.reduce((a, b) => a + b, 0), per_policy: sampling.counts.perPolicy,
-    };
-  } else {
-    const settle = await waitForSamplingToSettle([seedTenant, harnessTenant], lifeRange, Date.now() + (input.samplingWaitMs ?? 0), waitMs);
-    notMeasured.push({
-      what: 'sampling_cross_check',
-      why: `the Collector's own tail-sampling counters are not readable on a STACK=${input.stackKind ?? 'external'} stack (no telemetry URL), so whether Tempo holds every trace it kept is unknown; ` +
-        `the sampled tenants were read once the declared sampling wait had passed and they held still for ${SAMPLING_QUIET_MS} ms ` +
-        `(${settle.settled ? 'they did' : `they had not within ${waitMs} ms`}: seed ${settle.held[0]}, harness ${settle.held[1]} traces)`,
-    });
-  }
-  mark('sampling_settled_ms');
-  const [keptHarness, keptSeed] = await Promise.all([keptSet(harnessTenant, range), keptSet(seedTenant, range)]);
-  mark('kept_sets_ms');
+  // The samplers decide a trace seconds after its root arrives (the harness set's
+  // decision_wait_after_root_received), which makes their wait the longest; what tenant
+  // full says needs no decision, so it is read meanwhile.
+  type Settled = { held: number[]; settled: boolean; counts?: SamplerCounts };
+  const settled: Promise<Settled> = (input.collectorTelemetryUrl
+    ? waitForSampling([seedTenant, harnessTenant, ...lab.map((l) => full.forTenant(l.tenant))], input.collectorTelemetryUrl, lifeRange, waitMs, input.signal)
+    : waitForSamplingToSettle([seedTenant, harnessTenant], lifeRange, Date.now() + (input.samplingWaitMs ?? 0), waitMs)
+  ).finally(() => mark('sampling_settled_ms'));
+  // Awaited below; until then a rejection must not count as unhandled (it is rethrown there).
+  settled.catch(() => undefined);
+
+  await waitForAllTraces(full, entries.map((e) => e.trace_id), range, waitMs);
+  mark('traces_searchable_ms');
   const faulted = entries.filter((e) => e.faults.length > 0);
   // Each query's matches, asked once: the detection queries are asked again for the kept-unfaulted prediction.
   const asked = new Map<string, Promise<Set<string>>>();
@@ -120,41 +112,56 @@ export async function verifyRun(input: VerifyInput): Promise<VerifyResult> {
     if (!asked.has(q)) asked.set(q, matchedBy(full, q, range));
     return asked.get(q)!;
   };
-  const perFault: FaultVerdict[] = [];
   const matchedByFault = new Map<FaultName, Set<string>>();
-  for (const f of input.faults) {
-    const matched = await matches(input.detection[f]);
-    matchedByFault.set(f, matched);
-    const v = faultVerdict(f, input.detection[f], entries, matched, keptHarness, keptSeed);
-    v.recall_mode = input.recall;
-    if (v.recall < PASS_RECALL) v.missed_explained = await explainMisses(full, v);
-    if (f === 'gpu-starvation') v.queue = await queueOf(full, range, entries.filter((e) => e.faults.includes(f)).map((e) => e.trace_id), matched);
-    perFault.push(v);
-  }
-  let baselineMatches: Record<string, number> | undefined;
-  if (input.faults.length === 0) {
-    baselineMatches = {};
-    const ids = new Set(entries.map((e) => e.trace_id));
-    for (const f of FAULT_NAMES) {
-      const matched = await matches(input.detection[f]);
-      matchedByFault.set(f, matched);
-      baselineMatches[f] = [...matched].filter((id) => ids.has(id)).length;
-    }
-  }
+  for (const f of input.faults.length ? input.faults : FAULT_NAMES) matchedByFault.set(f, await matches(input.detection[f]));
+  const gpu = input.faults.includes('gpu-starvation') ? 'gpu-starvation' as const : undefined;
+  const queue = gpu ? await queueOf(full, range, entries.filter((e) => e.faults.includes(gpu)).map((e) => e.trace_id), matchedByFault.get(gpu)!) : undefined;
   mark('detection_ms');
   // What the harness set's other policies keep of the unfaulted requests: the traces its
   // conditions select, asked of tenant full (the four detection queries, which its extra
   // policies restate, and its float queue policy).
   const signalled = new Set<string>();
   for (const q of [...new Set([...Object.values(input.detection), HARNESS_QUEUE_QUERY])]) for (const id of await matches(q)) signalled.add(id);
+  const wf = await waterfallFor(full, faulted);
+  const { stages, device } = await stageBreakdown(full, entries);
+  mark('full_read_ms');
+
+  const sampling = await settled;
+  let crossCheck: ScenarioVerdict['sampling_cross_check'] | undefined;
+  if (sampling.counts) {
+    const counts = sampling.counts;
+    crossCheck = {
+      collector_sampled_total: counts.sampledTotal, tempo_kept_seed: sampling.held[0]!, tempo_kept_harness: sampling.held[1]!,
+      ...(lab.length ? { tempo_kept_lab: Object.fromEntries(lab.map((l, i) => [l.name, sampling.held[2 + i]!])) } : {}),
+      match: sampling.settled && counts.sampledTotal === sampling.held.reduce((a, b) => a + b, 0), per_policy: counts.perPolicy,
+    };
+  } else {
+    notMeasured.push({
+      what: 'sampling_cross_check',
+      why: `the Collector's own tail-sampling counters are not readable on a STACK=${input.stackKind ?? 'external'} stack (no telemetry URL), so whether Tempo holds every trace it kept is unknown; ` +
+        `the sampled tenants were read once the declared sampling wait had passed and they held still for ${SAMPLING_QUIET_MS} ms ` +
+        `(${sampling.settled ? 'they did' : `they had not within ${waitMs} ms`}: seed ${sampling.held[0]}, harness ${sampling.held[1]} traces)`,
+    });
+  }
+  const [keptHarness, keptSeed] = await Promise.all([keptSet(harnessTenant, range), keptSet(seedTenant, range)]);
+  mark('kept_sets_ms');
+  const perFault: FaultVerdict[] = [];
+  for (const f of input.faults) {
+    const v = faultVerdict(f, input.detection[f], entries, matchedByFault.get(f)!, keptHarness, keptSeed);
+    v.recall_mode = input.recall;
+    if (v.recall < PASS_RECALL) v.missed_explained = await explainMisses(full, v);
+    if (f === gpu) v.queue = queue;
+    perFault.push(v);
+  }
+  let baselineMatches: Record<string, number> | undefined;
+  if (input.faults.length === 0) {
+    const ids = new Set(entries.map((e) => e.trace_id));
+    baselineMatches = Object.fromEntries(FAULT_NAMES.map((f) => [f, [...matchedByFault.get(f)!].filter((id) => ids.has(id)).length]));
+  }
   const kept = keptUnfaulted(entries, keptHarness, signalled);
-  mark('kept_unfaulted_ms');
   const whole = await wholeBySearch(full, harnessTenant, faulted.map((e) => e.trace_id).filter((id) => keptHarness.has(id)), range);
   mark('kept_whole_ms');
   const failures = [...judge(perFault, kept, input.minFaulted, baselineMatches), ...judgeWhole(whole.split, whole.checked)];
-  const wf = await waterfallFor(full, faulted);
-  const { stages, device } = await stageBreakdown(full, entries);
-  mark('waterfall_stages_ms');
   return {
     perFault, ...(baselineMatches ? { baselineMatches } : {}), kept, keptHarness, keptSeed, whole, failures,
     ...(crossCheck ? { crossCheck } : {}), notMeasured, matched: matchedByFault,
