@@ -16,7 +16,7 @@ import { loadScenario } from '../../assertions/scenario/config.ts';
 import { terminalTable } from '../../assertions/reports/write.ts';
 import { endpointsFor } from '../../stack/provider.ts';
 import { pipelinePorts } from '../../stack/pipeline.ts';
-import { isPortFree } from '../../stack/ports.ts';
+import { freePort, isPortFree } from '../../stack/ports.ts';
 import { ManagedProcess, tail, type ExitInfo } from '../../stack/process.ts';
 import { PIPELINE_SCRAPE_JOB } from '../../stack/prometheus.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
@@ -105,15 +105,6 @@ function authProxy(target: string, token: string): { server: http.Server; counts
   return { server, counts };
 }
 
-/** A port on loopback that nothing listens on (bound, read, released). */
-async function unusedPort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 /** Stopped before any load: exit 2, the endpoint named, no verdict, no pipeline, no k6, nothing left. */
 function expectStoppedBeforeLoad(run: Run, named: string[]): void {
   expect(run.exit.code, run.log).toBe(2);
@@ -183,7 +174,7 @@ describe('STACK=external: a short scenario against a stack started separately', 
   });
 
   it('should stop before any load, naming the Collector, when its URL is wrong (an unused port)', async () => {
-    const url = `http://127.0.0.1:${await unusedPort()}`;
+    const url = `http://127.0.0.1:${await freePort()}`;
     const run = await scenario('wrong-url', settings({ HARNESS_EXTERNAL_OTLP_URL: url }));
     expectStoppedBeforeLoad(run, ['HARNESS_EXTERNAL_OTLP_URL', `${url}/v1/traces`, 'ECONNREFUSED']);
     console.log(`[external] wrong URL: ${run.log.split('\n').find((l) => l.includes('harness failure'))}`);

@@ -9,6 +9,7 @@ import { EndpointError, preflight } from '../../stack/external-preflight.ts';
 import { authHeaders, loadExternalSettings } from '../../stack/external-settings.ts';
 import { tempoClientFor } from '../../assertions/tempo/client.ts';
 import { HARNESS_TENANTS } from '../../stack/config.ts';
+import { freePort } from '../../stack/ports.ts';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 const servers: http.Server[] = [];
@@ -18,15 +19,6 @@ async function serve(handler: Handler): Promise<string> {
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-}
-
-/** A port nothing listens on: bound, read, closed. */
-async function unusedPort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 afterEach(async () => {
@@ -71,7 +63,7 @@ describe('STACK=external preflight', () => {
   });
 
   it('should name the Collector, its URL and the refused connection when nothing listens', async () => {
-    const url = `http://127.0.0.1:${await unusedPort()}`;
+    const url = `http://127.0.0.1:${await freePort()}`;
     const s = loadExternalSettings({ HARNESS_EXTERNAL_OTLP_URL: url, HARNESS_EXTERNAL_TEMPO_URL: await serve(tempoBehindAuth([])) });
     expect(await failure(preflight(s, {}))).toBe(
       `the Collector's OTLP/HTTP receiver (HARNESS_EXTERNAL_OTLP_URL) at ${url}/v1/traces cannot be reached: POST /v1/traces with an empty OTLP/JSON export failed (ECONNREFUSED); nothing was started`,
