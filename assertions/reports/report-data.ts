@@ -29,13 +29,8 @@ export interface ReportRequest {
   matched: string[];
 }
 
-export interface ReportTrace {
-  trace_id: string;
-  t_s: number;
-  latency_ms: number;
-  status: number;
-  faults: string[];
-  matched: string[];
+/** A request of the run with its whole trace as tenant full returned it. */
+export interface ReportTrace extends ReportRequest {
   /** Resource attributes of each service that wrote spans of the trace. */
   resources: Record<string, Record<string, string | number | boolean>>;
   spans: ReportSpan[];
