@@ -4,8 +4,7 @@
  * HARNESS_RUN_DIR they inherit; a pipeline service is told apart by its BENCH_SIDE (or
  * HARNESS_TRACING), so the traced and the untraced pipeline of the bench are two groups.
  */
-import fs from 'node:fs';
-import { nameOf } from './memory.ts';
+import { forEachRunProcess, nameOf } from './memory.ts';
 
 /** Linux's USER_HZ: utime and stime in /proc/<pid>/stat count in 1/100 s on every common kernel. */
 export const CLOCK_TICKS_PER_S = 100;
@@ -32,18 +31,11 @@ export function cpuMsOfStat(stat: string): number {
 
 /** The CPU time so far of every process of the run, summed per label. */
 export function cpuSnapshot(runDir: string): CpuSnapshot {
-  const needle = `HARNESS_RUN_DIR=${runDir}`;
   const out: CpuSnapshot = new Map();
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid)) {
-    try {
-      const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-      if (!environ.includes(needle)) continue;
-      const label = processLabel(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean), environ);
-      out.set(label, (out.get(label) ?? 0) + cpuMsOfStat(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')));
-    } catch {
-      // gone between listing and reading
-    }
-  }
+  forEachRunProcess(runDir, (p) => {
+    const label = processLabel(p.cmdline, p.environ);
+    out.set(label, (out.get(label) ?? 0) + cpuMsOfStat(p.read('stat')));
+  });
   return out;
 }
 

@@ -29,25 +29,46 @@ export function nameOf(cmdline: string[]): string {
   return bin;
 }
 
+/** A process of a run: its id, command line and environment, and a reader of its other /proc files. */
+export interface RunProcess {
+  pid: string;
+  cmdline: string[];
+  environ: string[];
+  read(file: 'status' | 'stat'): string;
+}
+
+/**
+ * Visits every process (this one excepted) that inherited the run's HARNESS_RUN_DIR, which
+ * is how the samplers of memory and CPU find a run's processes; one gone between listing
+ * and reading is skipped.
+ */
+export function forEachRunProcess(runDir: string, visit: (p: RunProcess) => void): void {
+  const needle = `HARNESS_RUN_DIR=${runDir}`;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid)) {
+    try {
+      const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      if (!environ.includes(needle)) continue;
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      visit({ pid, cmdline, environ, read: (file) => fs.readFileSync(`/proc/${pid}/${file}`, 'utf8') });
+    } catch {
+      // gone between listing and reading
+    }
+  }
+}
+
 /** Starts sampling; stop() returns the report. */
 export function sampleMemory(runDir: string): { stop(): MemoryReport } {
-  const needle = `HARNESS_RUN_DIR=${runDir}`;
   const peak = new Map<string, number>();
   let peakTotal = 0;
   let samples = 0;
   const tick = () => {
     let total = 0;
-    for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid)) {
-      try {
-        if (!fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(needle)) continue;
-        const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-        const name = nameOf(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean));
-        total += kb(status, 'VmRSS');
-        peak.set(name, Math.max(peak.get(name) ?? 0, kb(status, 'VmHWM')));
-      } catch {
-        // gone between listing and reading
-      }
-    }
+    forEachRunProcess(runDir, (p) => {
+      const status = p.read('status');
+      const name = nameOf(p.cmdline);
+      total += kb(status, 'VmRSS');
+      peak.set(name, Math.max(peak.get(name) ?? 0, kb(status, 'VmHWM')));
+    });
     peakTotal = Math.max(peakTotal, total);
     samples++;
   };
@@ -65,17 +86,10 @@ export function sampleMemory(runDir: string): { stop(): MemoryReport } {
 
 /** The RSS of every process of a run now, MiB by name (a service by its own name, not its fault host's). */
 export function rssSnapshot(runDir: string): Record<string, number> {
-  const needle = `HARNESS_RUN_DIR=${runDir}`;
   const out: Record<string, number> = {};
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid)) {
-    try {
-      if (!fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(needle)) continue;
-      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      const name = nameOf(cmdline) === 'host' ? cmdline.at(-1)! : nameOf(cmdline);
-      out[name] = (out[name] ?? 0) + kb(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), 'VmRSS') / 1024;
-    } catch {
-      // gone between listing and reading
-    }
-  }
+  forEachRunProcess(runDir, (p) => {
+    const name = nameOf(p.cmdline) === 'host' ? p.cmdline.at(-1)! : nameOf(p.cmdline);
+    out[name] = (out[name] ?? 0) + kb(p.read('status'), 'VmRSS') / 1024;
+  });
   return out;
 }
