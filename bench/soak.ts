@@ -85,7 +85,10 @@ function runSchedule(tb: Testbed, windows: FaultWindow[], t0: number, log: (l: s
 }
 
 async function soak(tb: Testbed, c: SoakConfig, log: (l: string) => void): Promise<SoakResult> {
-  const head = await tb.admin.ledgerHead();
+  // The priming requests: their traces share the load's first second, so Tempo's listing of the run holds them too.
+  const primed = await tb.admin.ledgerAll();
+  const head = primed.at(-1)?.seq ?? 0;
+  const before = new Set(primed.map((e) => e.trace_id));
   const windows = faultSchedule(c);
   const samples: RssSample[] = [];
   const t0 = Date.now();
@@ -132,8 +135,6 @@ async function soak(tb: Testbed, c: SoakConfig, log: (l: string) => void): Promi
     if (e) incomplete.push({ trace_id: id, status: e.status, faults: e.faults, lacks: lackingSpans(names, EVERY_REQUEST_SPANS) });
     else notRequests.push({ trace_id: id, spans: [...new Set(names)] });
   }
-  // The priming requests before the load share its first second: in the ledger, but before its head.
-  const before = new Set((await tb.admin.ledgerAll()).filter((e) => e.seq <= head).map((e) => e.trace_id));
   const traces = { ...ledgerVsTempo(ids, new Set([...found].filter((id) => !before.has(id)))), incomplete, not_requests: notRequests, delivered_after_ms };
 
   const steadyS = c.checks.steady_from_minute * 60;
