@@ -6,19 +6,6 @@
 import { bootstrapCI, median, type StatInterval } from '../assertions/stats.ts';
 import type { LedgerEntry } from '../faults/ledger.ts';
 
-/** The spans every request makes that a trace lacks (a name twice in the contract is needed twice). */
-export function lackingSpans(names: readonly string[], every: readonly string[]): string[] {
-  const have = new Map<string, number>();
-  for (const n of names) have.set(n, (have.get(n) ?? 0) + 1);
-  const out: string[] = [];
-  for (const n of every) {
-    const k = have.get(n) ?? 0;
-    if (k > 0) have.set(n, k - 1);
-    else out.push(n);
-  }
-  return out;
-}
-
 export interface LedgerVsTempo {
   ledger: number;
   tempo: number;

@@ -149,3 +149,16 @@ export async function wholeBySearch(full: TempoClient, kept: TempoClient, ids: s
   const whole = await wholeTraces(fullSuspects, kept, suspects);
   return { ...whole, checked: ids.length };
 }
+
+/** The spans every request makes that a trace lacks (a name twice in the contract is needed twice). */
+export function lackingSpans(names: readonly string[], every: readonly string[]): string[] {
+  const have = new Map<string, number>();
+  for (const n of names) have.set(n, (have.get(n) ?? 0) + 1);
+  const out: string[] = [];
+  for (const n of every) {
+    const k = have.get(n) ?? 0;
+    if (k > 0) have.set(n, k - 1);
+    else out.push(n);
+  }
+  return out;
+}

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LedgerEntry } from '../../faults/ledger.ts';
-import { lackingSpans, latencyTrend, ledgerVsTempo, rssGrowth, unfaultedEntries } from '../../bench/soak-checks.ts';
+import { lackingSpans } from '../../assertions/verdict/collect.ts';
+import { latencyTrend, ledgerVsTempo, rssGrowth, unfaultedEntries } from '../../bench/soak-checks.ts';
 import { loadSoakConfig, SOAK_FILE } from '../../bench/soak-config.ts';
 import { faultSchedule } from '../../bench/soak-schedule.ts';
 

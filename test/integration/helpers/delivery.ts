@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { attrsToRecord, spansOf, type TempoClient } from '../../../assertions/tempo/client.ts';
+import { lackingSpans } from '../../../assertions/verdict/collect.ts';
 import { ManagedProcess } from '../../../stack/process.ts';
 import { REPO_ROOT, requireTool } from '../../../stack/tools.ts';
 import { Attr, EVERY_REQUEST_SPANS, Spans } from '../../../target-pipeline/semconv.ts';
@@ -23,12 +24,9 @@ export function startK6Load(gatewayUrl: string, rate: number, durationS: number,
  * when its feature extraction missed the cache, and the parent of every non-root span.
  */
 export function missingSpans(spans: ReturnType<typeof spansOf>): string[] {
-  const count = new Map<string, number>();
-  for (const s of spans) count.set(s.name, (count.get(s.name) ?? 0) + 1);
-  const need = new Map<string, number>();
-  for (const n of EVERY_REQUEST_SPANS) need.set(n, (need.get(n) ?? 0) + 1);
-  const out: string[] = [...need].filter(([n, k]) => (count.get(n) ?? 0) < k).map(([n]) => n);
-  const names = new Set(count.keys());
+  // A name the contract holds twice and the trace lacks twice is listed once.
+  const out = [...new Set(lackingSpans(spans.map((s) => s.name), EVERY_REQUEST_SPANS))];
+  const names = new Set(spans.map((s) => s.name));
   const fe = spans.find((s) => s.name === Spans.featureExtraction);
   if (fe && Number(attrsToRecord(fe.attributes)[Attr.featuresCacheMisses] ?? 0) > 0 && !names.has(Spans.dbFallback)) out.push(Spans.dbFallback);
   const ids = new Set(spans.map((s) => s.spanId));
