@@ -14,7 +14,7 @@ import { mulberry32 } from '../target-pipeline/model/prng.ts';
 import { decorate } from './decorate.ts';
 import { defineFault, type FaultRuntime } from './fault.ts';
 import type { FiredRecorder } from './fired.ts';
-import { intIn } from './knobs.ts';
+import { intIn, numberIn } from './knobs.ts';
 
 export const MAX_COMPETING_JOBS = 8;
 export const MAX_COMPETING_BATCH = 64;
@@ -30,6 +30,12 @@ export interface GpuStarvationKnobs {
   competing_jobs: number;
   competing_batch_size: number;
   competing_seq_len: number;
+  /**
+   * Share of its time each competing job holds a slot: after each batch it rests, slot
+   * released, for as long as keeps it to this share (1: back to back). A periodic job
+   * beside the requests, so that only requests arriving while one runs queue.
+   */
+  competing_duty_cycle: number;
 }
 
 /** What the fault acts on: the device semaphore, the model pool, and the batches requests run in. */
@@ -60,6 +66,7 @@ export const gpuStarvation = defineFault({
       competing_jobs: intIn(0, MAX_COMPETING_JOBS).default(0),
       competing_batch_size: intIn(1, MAX_COMPETING_BATCH).default(8),
       competing_seq_len: intIn(MIN_COMPETING_SEQ, t.maxSeqLen).default(64),
+      competing_duty_cycle: numberIn(0, 1, { exclusiveMin: true }).default(1),
     }).strict().refine((k) => k.slots < slots || k.competing_jobs > 0, {
       message: `takes nothing away: set slots below ${slots} or competing_jobs above 0`, path: ['slots'],
     });
@@ -102,8 +109,11 @@ function createRuntime(t: GpuStarvationTarget, record: FiredRecorder): FaultRunt
         permit.release();
       }
       // A slot is only ever held while a real batch runs: the back-off after a failed
-      // batch (so a broken worker is not hammered) happens with the slot released.
-      if (failed && gen === generation) await new Promise((r) => setTimeout(r, COMPETING_RETRY_MS));
+      // batch (so a broken worker is not hammered) and a periodic job's rest happen with
+      // the slot released.
+      const busy = performance.now() - t0;
+      const rest = failed ? COMPETING_RETRY_MS : (busy * (1 - k.competing_duty_cycle)) / k.competing_duty_cycle;
+      if (rest > 0 && gen === generation) await new Promise((r) => setTimeout(r, rest));
     }
   }
 

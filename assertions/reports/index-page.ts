@@ -14,6 +14,8 @@ const NOT_RUNS = new Set(['screenshots']);
 /** The other pages, when their runs wrote them. */
 export const OTHER_PAGES = [
   { file: 'sampling/sampling.html', label: 'tail sampling (make scenario-sampling)' },
+  { file: 'sampling-lab/lab.html', label: 'your tail-sampling sets beside the seed\'s and the harness\'s (make sampling-lab)' },
+  { file: 'sampling-lab/sweep/lab.html', label: 'the sampling lab\'s incident intensity sweep (make sampling-lab ARGS=--sweep)' },
   { file: 'ramp/ramp.html', label: 'alert lead time over a corruption ramp (make scenario-ramp)' },
   { file: 'bench/bench.html', label: 'benchmarks (make bench)' },
   { file: 'bench/overhead.html', label: 'tracing overhead (make bench-overhead)' },

@@ -25,7 +25,7 @@ export interface K6Target {
 /** Runs the scenario's k6 script (scenarios/<name>.ts) with the scenario's load. */
 export function runK6(spec: ScenarioSpec, target: K6Target): Promise<K6Result> {
   return runK6Script(path.join(REPO_ROOT, 'scenarios', `${spec.name}.ts`), {
-    RATE: String(spec.rate), WARMUP_S: String(spec.warmup_s), FAULT_S: String(spec.fault_s),
+    RATE: String(spec.rate), WARMUP_S: String(spec.warmup_s), FAULT_S: String(spec.fault_s), FAULT_KNOBS: JSON.stringify(spec.faults),
   }, target, 'k6');
 }
 

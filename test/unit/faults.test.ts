@@ -142,6 +142,22 @@ describe('gpu-starvation', () => {
     expect(f.status().counters.competing_in_flight).toBe(0);
   });
 
+  it('should let a periodic competing job (competing_duty_cycle) rest with its slot released between batches', async () => {
+    const s = new DeviceSemaphore(1);
+    const { f } = bind(gpuStarvation, target(s, slowPool(50)));
+    // 10% duty: each 50 ms batch is followed by 450 ms with the slot free.
+    f.enable({ slots: 1, competing_jobs: 1, competing_batch_size: 2, competing_seq_len: 8, competing_duty_cycle: 0.1 });
+    const deadline = Date.now() + 5_000;
+    while (f.status().counters.competing_batches < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    expect(f.status().counters.competing_batches).toBe(1);
+    const p = await s.acquire();
+    expect(p.queued, 'the slot was free during the job\'s rest').toBe(false);
+    p.release();
+    f.reset();
+    expect(f.enable({ slots: 1, competing_jobs: 1, competing_duty_cycle: 0 })).toMatchObject({ ok: false, field: 'competing_duty_cycle' });
+    expect(f.enable({ slots: 1, competing_jobs: 1, competing_duty_cycle: 1.5 })).toMatchObject({ ok: false, field: 'competing_duty_cycle' });
+  });
+
   it('should reject knobs that take nothing away or exceed the configured slots', () => {
     const { f } = bind(gpuStarvation, target(new DeviceSemaphore(2)));
     expect(f.enable({ slots: 2 })).toMatchObject({ ok: false, field: 'slots', message: expect.stringMatching(/takes nothing away/) });

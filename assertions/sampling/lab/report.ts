@@ -8,6 +8,7 @@
  */
 import { COVERAGE_GOAL, goalOverRuns, type GoalVerdict } from './coverage.ts';
 import type { SetFigures } from './measure.ts';
+import { sweepSummary, type SweepRow } from './sweep.ts';
 import { COVERAGE_COLUMNS, coverageRows, intensityLine, markdownTable, POLICY_SET_COLUMNS, policySetRows } from './table.ts';
 
 export interface LabRun {
@@ -26,6 +27,8 @@ export interface LabReport {
   runs: LabRun[];
   errors: string[];
   duration_s: number;
+  /** The intensity sweep (--sweep): one row per pattern and level, its runs also in `runs` as <pattern>@<level>. */
+  sweep?: { file: string; levels: string[]; rows: SweepRow[] };
 }
 
 export interface LabClaim {
@@ -74,6 +77,7 @@ export function labMarkdown(r: LabReport, claims: LabClaim[]): string {
     `The goal (issue 15): in every fault phase at most ${pct(COVERAGE_GOAL.max_fault_retention)} of the requests kept, per fault and per minute at least ${COVERAGE_GOAL.traces_per_min} whole traces kept (or all, when fewer occurred), every error (5xx) kept. Classes are the ledger's faults, not detection queries. Judged at each pattern's own intensity (scenarios/patterns.json), shown per pattern.`, '',
     markdownTable(['set', 'goal', 'missed'], Object.entries(labGoals(r)).map(([n, g]) => [n, g.met ? 'met' : 'missed', g.missed.join('; ') || '-'])), '',
     ...r.runs.flatMap((x) => [`### ${x.pattern}`, '', intensityLine(x.sets), '', markdownTable(COVERAGE_COLUMNS, coverageRows(x.sets)), '']),
+    ...(r.sweep ? sweepMarkdown(r.sweep) : []),
     '## Every set, every pattern', '',
     ...summary('Survival of faulted traces (lowest fault of the pattern)', (s) => pct(s.survival_min)),
     ...summary('Retention of all traces in the fault phase', (s) => pct(s.retention.fault)),
@@ -81,4 +85,25 @@ export function labMarkdown(r: LabReport, claims: LabClaim[]): string {
     ...summary('Bytes stored, share of tenant full', (s) => pct(s.stored.bytes_share_of_full)),
     ...r.runs.flatMap((x) => [`## ${x.pattern}: ${x.requests} requests, ${x.faulted} faulted`, '', markdownTable(POLICY_SET_COLUMNS, policySetRows(x.sets)), '']),
   ].join('\n');
+}
+
+const intensityText = (row: SweepRow): string => Object.entries(row.intensity).map(([f, x]) => `${f} ${pct(x!)}`).join(', ') || '-';
+
+/** The sweep: every run's sets with realised intensity, cost and coverage, then each set's worst case per level. */
+export function sweepMarkdown(sw: NonNullable<LabReport['sweep']>): string[] {
+  const rows = sw.rows.flatMap((row) => row.sets.map((s, i) => [
+    i === 0 ? row.pattern : '', i === 0 ? `${row.level} (aim ${pct(row.target)})` : '', i === 0 ? intensityText(row) : '',
+    s.set, pct(s.survival_min), pct(s.retention_fault), `${(s.bytes / 1024).toFixed(0)} KiB (${pct(s.bytes_share_of_full)})`,
+    `${pct(s.coverage_score)}${s.goal_met ? ', goal met' : ''}`, s.on_frontier ? 'yes' : '-',
+  ]));
+  const summary = sweepSummary(sw.rows, sw.levels);
+  return [
+    '## Intensity sweep', '',
+    `Each fault pattern at each level of \`${sw.file}\` (the knobs there in place of the pattern's own; load and phases the pattern's). The aim is the share of the fault phase's requests a level's knobs are meant to affect; the realised share is the ledger's. Coverage is the lowest over the run's classes of whole traces kept / required, and of errors kept / errors (100% when the goal's coverage part is met). A set is on the frontier of a run when no other set kept at most as much with at least as much coverage, one of the two strictly.`, '',
+    markdownTable(['pattern', 'level', 'realised intensity', 'set', 'survival (lowest fault)', 'retention fault phase', 'bytes stored (share of full)', 'coverage', 'on frontier'], rows), '',
+    '### Per set over the sweep', '',
+    markdownTable(['set', 'runs', 'on the frontier', 'goal met', ...sw.levels.map((l) => `highest retention, ${l}`), ...sw.levels.map((l) => `lowest coverage, ${l}`)],
+      summary.map((x) => [x.set, String(x.runs), String(x.on_frontier), String(x.goal_met),
+        ...sw.levels.map((l) => pct(x.max_retention_by_level[l] ?? null)), ...sw.levels.map((l) => pct(x.min_coverage_by_level[l] ?? null))])), '',
+  ];
 }
