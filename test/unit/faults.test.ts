@@ -148,7 +148,7 @@ describe('gpu-starvation', () => {
     // 10% duty: each 50 ms batch is followed by 450 ms with the slot free.
     f.enable({ slots: 1, competing_jobs: 1, competing_batch_size: 2, competing_seq_len: 8, competing_duty_cycle: 0.1 });
     const deadline = Date.now() + 5_000;
-    while (f.status().counters.competing_batches < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    while ((f.status().counters.competing_batches ?? 0) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
     expect(f.status().counters.competing_batches).toBe(1);
     const p = await s.acquire();
     expect(p.queued, 'the slot was free during the job\'s rest').toBe(false);

@@ -17,6 +17,8 @@ import type { ChartSpec } from '../../assertions/reports/charts.ts';
 import { renderReport } from '../../assertions/reports/html.ts';
 import { writeIndex } from '../../assertions/reports/index-page.ts';
 import { renderRampPage, renderSamplingPage } from '../../assertions/reports/sampling-page.ts';
+import { renderLabPage } from '../../assertions/reports/lab-page.ts';
+import type { LabClaim, LabReport } from '../../assertions/sampling/lab/report.ts';
 import type { RampClaim } from '../../assertions/sampling/ramp-report.ts';
 import type { RampResult } from '../../assertions/sampling/ramp.ts';
 import type { SamplingReport } from '../../assertions/sampling/report.ts';
@@ -31,7 +33,7 @@ const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/reports');
 const FIXTURE = path.join(FIXTURES, 'mixed');
 const readFixture = <T>(f: string): T => JSON.parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8')) as T;
 /** Every page the harness writes, rendered from the fixtures; the first two are report.html with and without its data. */
-const PAGES = ['mixed/report.html', 'mixed-no-data/report.html', 'index.html', 'sampling/sampling.html', 'ramp/ramp.html', 'bench/overhead.html'] as const;
+const PAGES = ['mixed/report.html', 'mixed-no-data/report.html', 'index.html', 'sampling/sampling.html', 'sampling-lab/sweep/lab.html', 'ramp/ramp.html', 'bench/overhead.html'] as const;
 const CHARTLESS = new Set<string>(['index.html']);
 const SCREENSHOTS = path.join(REPO_ROOT, 'reports', 'screenshots');
 const DRAWN_TIMEOUT_MS = 10_000;
@@ -79,6 +81,8 @@ describe.skipIf(!chromiumPath)(title('report.html in Chromium'), () => {
     write('mixed/verdict.json', JSON.stringify(verdict));
     write('mixed-no-data/report.html', renderReport(verdict, undefined, assets));
     write('sampling/sampling.html', renderSamplingPage(readFixture<SamplingReport>('sampling.json'), assets));
+    const lab = readFixture<LabReport & { claims: LabClaim[] }>('sampling-lab-sweep.json');
+    write('sampling-lab/sweep/lab.html', renderLabPage(lab, lab.claims, assets));
     const ramp = readFixture<RampResult & { short: boolean; claims: RampClaim[] }>('ramp.json');
     write('ramp/ramp.html', renderRampPage(ramp, ramp.claims, assets));
     write('bench/overhead.html', renderBenchPage('Tracing overhead', { tracing_overhead: readFixture<OverheadResult>('overhead.json'), goals: BENCH_GOALS }, assets));
@@ -136,7 +140,7 @@ describe.skipIf(!chromiumPath)(title('report.html in Chromium'), () => {
     const o = await open('index.html', false);
     try {
       expect(await o.page.locator('a[href="mixed/report.html"]').count()).toBe(1);
-      for (const p of ['sampling/sampling.html', 'ramp/ramp.html', 'bench/overhead.html']) expect(await o.page.locator(`a[href="${p}"]`).count()).toBe(1);
+      for (const p of ['sampling/sampling.html', 'sampling-lab/sweep/lab.html', 'ramp/ramp.html', 'bench/overhead.html']) expect(await o.page.locator(`a[href="${p}"]`).count()).toBe(1);
     } finally {
       await o.page.close();
     }

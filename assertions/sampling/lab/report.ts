@@ -69,7 +69,7 @@ export function labMarkdown(r: LabReport, claims: LabClaim[]): string {
   return [
     `# Sampling lab${r.short ? ' (short)' : ''}`, '',
     `Policy files: ${r.policy_files.map((f) => `\`${f}\``).join(', ')}. Each pattern is one scenario run with every set in its own Collector pipeline and Tempo tenant, on the same requests. ${r.duration_s.toFixed(0)} s.`, '',
-    'Survival counts the ledger\'s faulted requests a set kept (no detection query is read). The harness set\'s survival is 100% by construction (its extra policies restate the detection queries); the seed\'s and yours can go either way. Stored spans and bytes are what each Tempo tenant received over the run\'s stack life (priming included); bytes can exceed tenant full\'s because the sampler releases each trace in batches of its own, resource and scope repeated.', '',
+    'Survival counts the ledger\'s faulted requests a set kept (no detection query is read). The harness set keeps every trace its conditions select (its extra policies restate the detection queries), so its survival is 100% by construction wherever those queries see every faulted request; where a fault also acts on requests its query cannot see (a queue wait shorter than the forward pass), it keeps less. The seed\'s and yours can go either way. Stored spans and bytes are what each Tempo tenant received over the run\'s stack life (priming included); bytes can exceed tenant full\'s because the sampler releases each trace in batches of its own, resource and scope repeated.', '',
     '## Claims', '',
     ...claims.map((c) => `- ${c.holds ? 'holds' : '**does not hold**'}: ${c.claim} (${c.detail})`), '',
     ...(r.errors.length ? ['## Could not run', '', ...r.errors.map((e) => `- ${e}`), ''] : []),
