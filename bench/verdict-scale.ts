@@ -106,7 +106,8 @@ async function oneSize(n: number, rate: number, log: (l: string) => void): Promi
     let v: VerifyResult;
     try {
       v = await verifyRun({
-        full, entries, range, stackStartedAt: startedAt, collectorTelemetryUrl: stack.endpoints.collectorTelemetryUrl,
+        // Hand-made requests have no warm-up: the whole ledger is the fault phase.
+        full, entries, range, faultPhase: ledgerSpan(entries), stackStartedAt: startedAt, collectorTelemetryUrl: stack.endpoints.collectorTelemetryUrl,
         faults: [...FAULT_NAMES], detection: spec.detection, recall: spec.recall, minFaulted: spec.min_faulted, waitMs,
       });
     } finally {
@@ -140,6 +141,12 @@ async function oneSize(n: number, rate: number, log: (l: string) => void): Promi
 }
 
 const f1 = (x: number) => x.toFixed(1);
+
+/** The ledger's time span as a fault phase (at least a second). */
+function ledgerSpan(entries: { ts: number }[]): { start_ms: number; s: number } {
+  const [lo, hi] = entries.reduce(([a, b], e) => [Math.min(a, e.ts), Math.max(b, e.ts)], [Infinity, -Infinity]);
+  return { start_ms: lo, s: Math.max(1, (hi - lo) / 1000) };
+}
 
 export function scaleMarkdown(rows: ScaleRow[], rate: number): string[] {
   const goal = rows.find((r) => r.n === GOAL_N);

@@ -13,6 +13,7 @@ import { CHART_LIBRARY } from './assets.ts';
 import { reportCharts, type ChartSpec } from './charts.ts';
 import type { ReportData } from './report-data.ts';
 import type { ScenarioVerdict } from './types.ts';
+import { coverageLines } from './coverage-lines.ts';
 import { queueLines } from './queue-lines.ts';
 
 export const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
@@ -88,9 +89,12 @@ export function renderReport(v: ScenarioVerdict, data: ReportData | undefined, a
 <style>${noSourceMap(assets.chartCss)}</style><style>${assets.pageCss}</style></head><body>
 <h1>${esc(v.scenario)} <span class="${v.pass ? 'pass' : 'fail'}">${v.pass ? 'PASS' : 'FAIL'}</span>${v.short ? ' <small>(short run)</small>' : ''}</h1>
 <p><em>${esc(v.question)}</em></p>
-<p>${v.requests} requests, ${v.faulted} faulted, ${v.duration_s.toFixed(1)} s, execution provider <b>${esc(v.device)}</b>. Unfaulted traces kept by the baseline: ${pct(v.kept_unfaulted.ratio)} (expected ${pct(v.kept_unfaulted.expected_ratio)}). Retention of all traces: harness ${pct(v.retention.harness)}, seed ${pct(v.retention.seed)}.</p>
+<p>${v.requests} requests, ${v.faulted} faulted, ${v.duration_s.toFixed(1)} s, execution provider <b>${esc(v.device)}</b>. Unfaulted traces kept by the baseline: ${pct(v.kept_unfaulted.ratio)} (expected ${pct(v.kept_unfaulted.expected_ratio)}${v.kept_unfaulted.expected_ratio_max === undefined ? '' : ` to ${pct(v.kept_unfaulted.expected_ratio_max)}`}). Retention of all traces: harness ${pct(v.retention.harness)}, seed ${pct(v.retention.seed)}${v.retention_fault_phase ? `; of the fault phase: harness ${pct(v.retention_fault_phase.harness)}, seed ${pct(v.retention_fault_phase.seed)}` : ''}.</p>
 ${fails ? `<h2>Failed criteria</h2><ul>${fails}</ul>` : ''}
-<h2>Surfaced and survived</h2>${table(['fault', 'detection query', 'faulted', 'matched', 'recall', 'precision', 'kept (harness)', 'kept (seed)'], faults)}
+<h2>Surfaced, and kept by tail sampling</h2>${table(['fault', 'detection query', 'faulted', 'matched', 'recall', 'precision', 'kept (harness)', 'kept (seed)'], faults)}
+<p>Kept: the faulted traces each set kept (survival), reported. What the verdict judges of tail sampling is the harness set's diagnostic coverage${
+  // A verdict.json written before the verdict judged coverage (make report-html DIR=... re-renders old runs).
+  v.coverage ? `:</p><pre>${esc(coverageLines(v.coverage).join('\n'))}</pre>` : ', which this older verdict did not measure.</p>'}
 ${v.policy_sets ? `<h2>Policy sets side by side</h2>${table(POLICY_SET_COLUMNS.map(esc), policySetRows(v.policy_sets).map((r) => r.map(esc)))}` : ''}
 ${data ? '' : '<p>This run wrote no report data (report-data.json): the charts and the trace browser are missing.</p>'}
 <h2>Charts</h2><div class="charts">${charts.map(chartFigure).join('\n')}</div>

@@ -1,4 +1,5 @@
 import type { FaultVerdict, KeptUnfaulted, Mismatch } from '../verdict/compute.ts';
+import type { Coverage } from '../sampling/lab/coverage.ts';
 import type { SetFigures } from '../sampling/lab/measure.ts';
 import type { DashboardSaid } from '../verdict/dashboard.ts';
 import type { WaterfallRow } from './waterfall.ts';
@@ -22,6 +23,7 @@ export interface ScenarioVerdict {
   faulted: number;
   recall: number | null;
   precision: number | null;
+  /** Lowest survival over the faults, harness set and seed's set: reported, not judged. */
   survival_faulted: number | null;
   survival_faulted_seed: number | null;
   kept_unfaulted_ratio: number;
@@ -30,7 +32,11 @@ export interface ScenarioVerdict {
   duration_s: number;
   per_fault: FaultVerdict[];
   baseline_matches?: Record<string, number>;
+  /** Share of the run's requests each set kept, and of the fault phase's (the coverage goal's cost side, reported). */
   retention: { harness: number; seed: number };
+  retention_fault_phase: { harness: number; seed: number };
+  /** The harness set's diagnostic coverage of the fault phase: what the verdict judges of tail sampling. */
+  coverage: Coverage;
   /** Faulted traces the harness set kept, compared span by span with tenant full. */
   kept_whole: { checked: number; split: number; examples: { trace_id: string; full: number; kept: number }[] };
   failures: Mismatch[];

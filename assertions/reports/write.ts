@@ -5,6 +5,7 @@ import { dashboardLines } from '../verdict/dashboard.ts';
 import { loadReportAssets } from './assets.ts';
 import { renderReport } from './html.ts';
 import { writeIndex } from './index-page.ts';
+import { coverageLines } from './coverage-lines.ts';
 import { queueLines } from './queue-lines.ts';
 import type { ReportData } from './report-data.ts';
 import type { ScenarioVerdict } from './types.ts';
@@ -34,10 +35,13 @@ export function writeReports(v: ScenarioVerdict, root: string, data?: ReportData
 export function terminalTable(v: ScenarioVerdict): string {
   const lines = [
     `scenario ${v.scenario}${v.short ? ' (short)' : ''}: ${v.pass ? 'PASS' : 'FAIL'}   ${v.requests} requests, ${v.faulted} faulted, ${v.duration_s.toFixed(1)} s, device ${v.device}`,
+    // kept(h) and kept(seed): survival under each set, reported; coverage (below) is judged.
     `  ${'fault'.padEnd(18)} ${'faulted'.padStart(7)} ${'matched'.padStart(7)} ${'recall'.padStart(7)} ${'precis.'.padStart(7)} ${'kept(h)'.padStart(7)} ${'kept(seed)'.padStart(10)}`,
     ...v.per_fault.map((f) => `  ${f.fault.padEnd(18)} ${String(f.faulted).padStart(7)} ${String(f.matched).padStart(7)}  ${pct(f.recall)}  ${pct(f.precision)}  ${pct(f.survival_faulted)}     ${pct(f.survival_faulted_seed)}`),
     ...Object.entries(v.baseline_matches ?? {}).map(([f, n]) => `  ${f.padEnd(18)} detection matches in the control run: ${n}`),
-    `  unfaulted kept by the 3% baseline: ${pct(v.kept_unfaulted.ratio)} of ${v.kept_unfaulted.unfaulted} (expected ${pct(v.kept_unfaulted.expected_ratio)}); retention of all traces: harness ${pct(v.retention.harness)}, seed ${pct(v.retention.seed)}`,
+    `  unfaulted kept by the 3% baseline: ${pct(v.kept_unfaulted.ratio)} of ${v.kept_unfaulted.unfaulted} (expected ${pct(v.kept_unfaulted.expected_ratio)} to ${pct(v.kept_unfaulted.expected_ratio_max)}); ` +
+      `retention of all traces: harness ${pct(v.retention.harness)}, seed ${pct(v.retention.seed)}; of the fault phase: harness ${pct(v.retention_fault_phase.harness)}, seed ${pct(v.retention_fault_phase.seed)}`,
+    ...coverageLines(v.coverage),
   ];
   for (const f of v.per_fault) if (f.queue) lines.push(...queueLines(f.queue, f.recall_mode === 'measured'));
   if (v.kept_whole.checked) lines.push(`  kept faulted traces complete (every span of tenant full): ${v.kept_whole.checked - v.kept_whole.split} of ${v.kept_whole.checked}`);
@@ -63,11 +67,13 @@ export function terminalTable(v: ScenarioVerdict): string {
 function junit(v: ScenarioVerdict): string {
   const cases = v.per_fault.map((f) => {
     const fails = v.failures.filter((m) => m.path.startsWith(`${f.fault}.`));
-    return `    <testcase classname="scenario.${v.scenario}" name="${f.fault}: surfaces (recall ${f.recall.toFixed(3)}, precision ${f.precision.toFixed(3)}) and survives (${f.survival_faulted.toFixed(3)})">` +
+    const c = v.coverage.per_class[f.fault];
+    const covered = c ? `${c.kept_whole} whole of ${c.required} required` : 'not measured';
+    return `    <testcase classname="scenario.${v.scenario}" name="${f.fault}: surfaces (recall ${f.recall.toFixed(3)}, precision ${f.precision.toFixed(3)}) and is covered by the harness set (${covered}; survival ${f.survival_faulted.toFixed(3)}, seed ${f.survival_faulted_seed.toFixed(3)})">` +
       (fails.length ? `<failure message="${esc(fails.map((m) => `${m.path}: expected ${m.expected}, got ${m.actual}`).join('; '))}"/>` : '') + '</testcase>';
   });
   const rest = v.failures.filter((m) => !v.per_fault.some((f) => m.path.startsWith(`${f.fault}.`)));
-  cases.push(`    <testcase classname="scenario.${v.scenario}" name="control and baseline sampling">` +
+  cases.push(`    <testcase classname="scenario.${v.scenario}" name="control, baseline sampling and errors kept">` +
     (rest.length ? `<failure message="${esc(rest.map((m) => `${m.path}: expected ${m.expected}, got ${m.actual}`).join('; '))}"/>` : '') + '</testcase>');
   // What the stack could not measure is a skipped case with its reason, never a passed one.
   for (const n of v.not_measured ?? []) cases.push(`    <testcase classname="scenario.${v.scenario}" name="not measured: ${esc(n.what)}"><skipped message="${esc(n.why)}"/></testcase>`);

@@ -17,15 +17,22 @@ import type { ManagedProcess } from '../../stack/process.ts';
 import type { StackConfig } from '../../stack/config.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 import { waitFor } from '../../stack/wait.ts';
-import { COLLECTOR_CONFIG } from '../../stack/local.ts';
 import type { PipelineServiceName } from '../../stack/pipeline.ts';
 import { spansOf, sumSeries, TempoClient, type OtlpTrace, type TimeRange } from '../tempo/client.ts';
 import { scrape, sumOf, type PromSample } from '../verdict/prom-text.ts';
 import type { ScaleOutConfig } from './config.ts';
+import { loadPolicyFile } from './lab/policy-file.ts';
 import { runLoad, withTestbed } from '../scenario/testbed.ts';
 
 const EXPERIMENTS = path.join(REPO_ROOT, 'docker/otelcol/experiments');
-export const SAMPLER = 'tail_sampling/harness';
+export const SAMPLER = 'tail_sampling/restated';
+/**
+ * The backs' policy set: the restated one, which keeps every trace its conditions select.
+ * The question here is whether a topology stores traces whole, so the set must not drop
+ * any faulted trace on its own; the bounded harness set's per-class budgets would (and
+ * would spend each back's budget on half the traffic).
+ */
+export const SAMPLER_POLICIES = path.join(REPO_ROOT, 'docker/otelcol/policies/harness-restated.yaml');
 export const TENANTS = { full: 'full', byTraceId: 'scaleout-by-trace-id', split: 'scaleout-split' } as const;
 /** Which front each service sends to: the two halves of every trace part ways. */
 export const FRONT_OF: Record<PipelineServiceName, 0 | 1> = { gateway: 0, 'feature-extractor': 0, inference: 1, 'post-processor': 1 };
@@ -47,11 +54,11 @@ export interface ScaleOutResult {
   split_example: { trace_id: string; faults: string[]; full: string[]; kept: string[] } | null;
 }
 
-/** A config of the experiment with the main config's harness policy set in it. */
+/** A config of the experiment with the restated policy set in it. */
 function renderConfig(template: string, runDir: string): string {
-  const main = YAML.parse(fs.readFileSync(COLLECTOR_CONFIG, 'utf8'));
+  const [set] = loadPolicyFile(SAMPLER_POLICIES);
   const doc = YAML.parse(fs.readFileSync(path.join(EXPERIMENTS, template), 'utf8'));
-  doc.processors[SAMPLER] = main.processors[SAMPLER];
+  doc.processors[SAMPLER] = set!.settings;
   const out = path.join(runDir, template);
   fs.writeFileSync(out, YAML.stringify(doc));
   return out;

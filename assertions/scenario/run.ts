@@ -90,6 +90,7 @@ export async function runScenarioWithData(spec: ScenarioSpec, opts: RunOptions =
     const faulted = entries.filter((e) => e.faults.length > 0);
     // The phases as k6 ran them: its warm-up starts with the first request of the ledger.
     const warmupStart = Math.min(...entries.map((e) => e.ts)) / 1000;
+    const faultStartMs = (warmupStart + spec.warmup_s) * 1000;
     // The dashboard's wait watches Prometheus, the verdict's Tempo and the samplers: they
     // need nothing of each other, so they run together.
     const since = performance.now();
@@ -102,16 +103,18 @@ export async function runScenarioWithData(spec: ScenarioSpec, opts: RunOptions =
     log(`[${spec.name}] waiting for ${entries.length} traces in Tempo`);
     const v = await verifyRun({
       full, sampled: { seed: tempoClientFor(stack, 'seed'), harness: tempoClientFor(stack, 'harness') },
-      entries, range, stackStartedAt: tb.startedAt, collectorTelemetryUrl: stack.endpoints.collectorTelemetryUrl,
+      entries, range, faultPhase: { start_ms: faultStartMs, s: spec.fault_s }, stackStartedAt: tb.startedAt, collectorTelemetryUrl: stack.endpoints.collectorTelemetryUrl,
       samplingWaitMs: stack instanceof ExternalRunningStack ? stack.samplingWaitMs : 0, stackKind: stack.kind,
       faults: faultsInScope, detection: spec.detection, recall: spec.recall, minFaulted: spec.min_faulted, labTenants: lab.map((p) => ({ name: p.name, tenant: labTenant(p) })),
       signal: waits.signal,
     });
     Object.assign(timings, v.timings);
-    const { perFault, baselineMatches, kept, keptHarness, keptSeed, whole, failures, crossCheck } = v;
+    const { perFault, baselineMatches, kept, keptHarness, keptSeed, coverage, whole, failures, crossCheck } = v;
     const notMeasured: NotMeasured[] = [...v.notMeasured];
     const runIds = new Set(entries.map((e) => e.trace_id));
     const keptShare = (s: Set<string>) => [...s].filter((id) => runIds.has(id)).length / entries.length;
+    const phase = entries.filter((e) => e.ts >= faultStartMs);
+    const keptPhaseShare = (s: Set<string>) => (phase.length ? phase.filter((e) => s.has(e.trace_id)).length / phase.length : 0);
 
     const dashboard = await said;
     if (!dashboard) notMeasured.push({ what: 'dashboard', why: 'no Prometheus was given (HARNESS_EXTERNAL_PROMETHEUS_URL), so which alerts fired is not known' });
@@ -151,6 +154,8 @@ export async function runScenarioWithData(spec: ScenarioSpec, opts: RunOptions =
       per_fault: perFault,
       ...(baselineMatches ? { baseline_matches: baselineMatches } : {}),
       retention: { harness: keptShare(keptHarness), seed: keptShare(keptSeed) },
+      retention_fault_phase: { harness: keptPhaseShare(keptHarness), seed: keptPhaseShare(keptSeed) },
+      coverage,
       kept_whole: { checked: whole.checked, split: whole.split.length, examples: whole.split.slice(0, 10) },
       failures,
       waterfall: wf,

@@ -14,7 +14,8 @@ import type { RecallMode } from '../scenario/config.ts';
 import { median } from '../stats.ts';
 import { attrsToRecord, SEARCH_ALL_LIMIT, spansOf, type TempoClient, type TimeRange } from '../tempo/client.ts';
 import { keptSet, matchedBy, SAMPLING_QUIET_MS, SPANS_PER_TRACE_MAX, waitForAllTraces, waitForSampling, waitForSamplingToSettle, wholeBySearch, type WholeTraces } from './collect.ts';
-import { faultVerdict, judge, judgeWhole, keptUnfaulted, PASS_RECALL, type FaultVerdict, type KeptUnfaulted, type Mismatch } from './compute.ts';
+import { diagnosticCoverage, type Coverage } from '../sampling/lab/coverage.ts';
+import { faultVerdict, judge, judgeCoverage, judgeWhole, keptUnfaulted, PASS_RECALL, type FaultVerdict, type KeptUnfaulted, type Mismatch } from './compute.ts';
 import type { SamplerCounts } from './collector-metrics.ts';
 import { explainMissed } from './missing-signal.ts';
 import { INFERENCE_SPANS_QUERY, queueDistribution, queueSampleFromHit, SEED_QUEUE_POLICY_MS } from './queue-ratio.ts';
@@ -24,7 +25,7 @@ export const STAGE_SAMPLE = 30;
 /** Missed traces fetched from tenant full to say which signal a failed recall lacks. */
 export const EXPLAIN_SAMPLE = 5;
 export const TENANTS = HARNESS_TENANTS;
-/** The harness set's high-gpu-queue-float policy (docker/otelcol/config.yaml) as TraceQL. */
+/** The 300 ms half of the harness set's gpu-queue condition (docker/otelcol/config.yaml) as TraceQL. */
 export const HARNESS_QUEUE_QUERY = `{ span.${Attr.queueWaitMs} >= ${SEED_QUEUE_POLICY_MS} }`;
 
 export interface VerifyInput {
@@ -35,6 +36,8 @@ export interface VerifyInput {
   entries: LedgerEntry[];
   /** The load's time range, with slack. */
   range: TimeRange;
+  /** The fault phase (unix ms of its start, its length): what diagnostic coverage is judged over. */
+  faultPhase: { start_ms: number; s: number };
   /** When the stack started (epoch ms): the samplers' counters cover its whole life. */
   stackStartedAt: number;
   /**
@@ -65,6 +68,8 @@ export interface VerifyResult {
   kept: KeptUnfaulted;
   keptHarness: Set<string>;
   keptSeed: Set<string>;
+  /** The harness set's diagnostic coverage of the fault phase (judged: judgeCoverage). */
+  coverage: Coverage;
   whole: WholeTraces;
   failures: Mismatch[];
   /** Absent where the Collector's counters cannot be read (then in notMeasured). */
@@ -117,9 +122,9 @@ export async function verifyRun(input: VerifyInput): Promise<VerifyResult> {
   const gpu = input.faults.includes('gpu-starvation') ? 'gpu-starvation' as const : undefined;
   const queue = gpu ? await queueOf(full, range, entries.filter((e) => e.faults.includes(gpu)).map((e) => e.trace_id), matchedByFault.get(gpu)!) : undefined;
   mark('detection_ms');
-  // What the harness set's other policies keep of the unfaulted requests: the traces its
-  // conditions select, asked of tenant full (the four detection queries, which its extra
-  // policies restate, and its float queue policy).
+  // What the harness set's class policies may keep of the unfaulted requests: the traces
+  // their conditions select, asked of tenant full (the four detection queries, which state
+  // the same conditions, and the 300 ms queue wait).
   const signalled = new Set<string>();
   for (const q of [...new Set([...Object.values(input.detection), HARNESS_QUEUE_QUERY])]) for (const id of await matches(q)) signalled.add(id);
   const wf = await waterfallFor(full, faulted);
@@ -161,9 +166,13 @@ export async function verifyRun(input: VerifyInput): Promise<VerifyResult> {
   const kept = keptUnfaulted(entries, keptHarness, signalled);
   const whole = await wholeBySearch(full, harnessTenant, faulted.map((e) => e.trace_id).filter((id) => keptHarness.has(id)), range);
   mark('kept_whole_ms');
-  const failures = [...judge(perFault, kept, input.minFaulted, baselineMatches), ...judgeWhole(whole.split, whole.checked)];
+  const coverage = diagnosticCoverage({
+    entries, faults: input.faults, kept: keptHarness, split: new Set(whole.split.map((x) => x.trace_id)),
+    fault_start_ms: input.faultPhase.start_ms, fault_s: input.faultPhase.s,
+  });
+  const failures = [...judge(perFault, kept, input.minFaulted, baselineMatches), ...judgeCoverage(coverage), ...judgeWhole(whole.split, whole.checked)];
   return {
-    perFault, ...(baselineMatches ? { baselineMatches } : {}), kept, keptHarness, keptSeed, whole, failures,
+    perFault, ...(baselineMatches ? { baselineMatches } : {}), kept, keptHarness, keptSeed, coverage, whole, failures,
     ...(crossCheck ? { crossCheck } : {}), notMeasured, matched: matchedByFault,
     waterfall: wf, stages, device, timings,
   };

@@ -61,8 +61,10 @@ describe('waitForSamplingToSettle', () => {
 const verdict: ScenarioVerdict = {
   scenario: 'cold-start', question: 'q', pass: true, short: true, stack: 'external', requests: 10, faulted: 3,
   recall: 1, precision: 1, survival_faulted: 1, survival_faulted_seed: 0, kept_unfaulted_ratio: 0,
-  kept_unfaulted: { unfaulted: 7, kept: 0, ratio: 0, expected_ratio: 0.03, predicted_missing: [], within_tolerance: true },
+  kept_unfaulted: { unfaulted: 7, kept: 0, ratio: 0, expected_ratio: 0.03, expected_ratio_max: 0.03, predicted_missing: [], within_tolerance: true },
   detection_query: '{ name = "tokenizer_init" }', duration_s: 1, per_fault: [], retention: { harness: 0.3, seed: 0 },
+  retention_fault_phase: { harness: 0.3, seed: 0 },
+  coverage: { fault_phase_s: 1, fault_phase_requests: 10, per_class: {}, errors: { occurred: 0, kept: 0 }, retention_fault: 0.3 },
   kept_whole: { checked: 3, split: 0, examples: [] }, failures: [], waterfall: null, stages: [], device: 'cpu',
   k6: { exit_code: 0 }, timings: {}, fault_counters: [],
   not_measured: [{ what: 'sampling_cross_check', why: 'no counters <here>' }, { what: 'tenants', why: 'unknown & unknowable' }],

@@ -144,8 +144,21 @@ describe('renderReport', () => {
 
   it('should still write the verdict\'s tables when a run has no report data', () => {
     const out = renderReport(verdict, undefined, loadReportAssets());
-    expect(out).toContain('Surfaced and survived');
+    expect(out).toContain('Surfaced, and kept by tail sampling');
     expect(out).toContain('wrote no report data');
     expect(out).not.toContain('id="trace-browser"');
+  });
+
+  it('should show the harness set\'s coverage per class, and say when an older verdict did not measure it', () => {
+    // The fixture's run predates the coverage verdict (make report-html re-renders such runs).
+    expect(html).toContain('which this older verdict did not measure');
+    const coverage = {
+      fault_phase_s: 20, fault_phase_requests: 300, retention_fault: 0.07, errors: { occurred: 2, kept: 2 },
+      per_class: { 'gpu-starvation': { occurred: 300, intensity: 1, kept: 22, kept_whole: 21, kept_whole_per_min: 63, occurred_per_min: 900, required: 10, met: true } },
+    };
+    const out = renderReport({ ...verdict, coverage }, data, loadReportAssets());
+    expect(out).toContain('gpu-starvation: 21 whole traces kept of 300 (63.0/min), 10 required: met');
+    expect(out).toContain('errors kept: 2 of 2');
+    expect(out).toContain('fault-phase retention 7.0% of 300');
   });
 });

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { LedgerEntry } from '../../faults/ledger.ts';
 import { probabilisticKeeps } from '../../assertions/sampling/probabilistic.ts';
-import { faultVerdict, judge, judgeWhole, keptUnfaulted } from '../../assertions/verdict/compute.ts';
+import { diagnosticCoverage } from '../../assertions/sampling/lab/coverage.ts';
+import { faultVerdict, judge, judgeCoverage, judgeWhole, keptUnfaulted } from '../../assertions/verdict/compute.ts';
 
 let seq = 0;
 // Trace ids look random in production; FNV over mostly-zero ids would cluster.
@@ -57,6 +58,18 @@ describe('keptUnfaulted', () => {
     expect(keptUnfaulted(es, more, signalled).within_tolerance).toBe(false);
   });
 
+  it('should accept a bounded set that kept none of the signalled requests, as long as the hash and the errors are kept', () => {
+    const es = Array.from({ length: 2000 }, (_, i) => entry(70_000 + i, [], 20, i === 5 ? 503 : 200));
+    const signalled = new Set(es.slice(0, 300).map((e) => e.trace_id));
+    const kept = new Set([es[5]!.trace_id, ...es.filter((e) => probabilisticKeeps(e.trace_id, 3)).map((e) => e.trace_id)]);
+    const k = keptUnfaulted(es, kept, signalled);
+    expect(k.within_tolerance).toBe(true);
+    expect(k.expected_ratio).toBeLessThan(k.expected_ratio_max);
+    // Far fewer than the hash selects is still too few, and so are all signalled on top of the hash but twice as many again.
+    expect(keptUnfaulted(es, new Set([...kept].slice(0, 2)), signalled).within_tolerance).toBe(false);
+    expect(keptUnfaulted(es, new Set([...kept, ...es.slice(0, 600).map((e) => e.trace_id)]), signalled).within_tolerance).toBe(false);
+  });
+
   it('should flag a kept share far from 3% when sampling keeps everything', () => {
     const es = Array.from({ length: 400 }, (_, i) => entry(5000 + i));
     expect(keptUnfaulted(es, new Set(es.map((e) => e.trace_id))).within_tolerance).toBe(false);
@@ -69,9 +82,38 @@ describe('judge', () => {
     const es = [entry(2)];
     const failures = judge([v], keptUnfaulted(es, new Set()), 200, { 'cache-eviction': 3 });
     expect(failures.map((f) => f.path)).toEqual([
-      'tokenizer-reload.faulted', 'tokenizer-reload.recall', 'tokenizer-reload.survival_faulted', 'baseline.cache-eviction.matches',
+      'tokenizer-reload.faulted', 'tokenizer-reload.recall', 'baseline.cache-eviction.matches',
     ]);
     expect(failures[0]).toEqual({ path: 'tokenizer-reload.faulted', expected: '>= 200', actual: '1' });
+  });
+});
+
+describe('judgeCoverage', () => {
+  // 60 s of fault phase at one request a second: the goal asks 30 whole traces of each class.
+  const phase = Array.from({ length: 60 }, (_, i) => ({ ...entry(20_000 + i, ['cache-eviction'], 20, i < 3 ? 500 : 200), ts: 1_000 + i * 1000 }));
+  const coverage = (kept: string[], split: string[] = []) => diagnosticCoverage({
+    entries: phase, faults: ['cache-eviction'], kept: new Set(kept), split: new Set(split), fault_start_ms: 1_000, fault_s: 60,
+  });
+  const ids = phase.map((e) => e.trace_id);
+
+  it('should pass a class with the goal\'s whole traces per minute and every error kept', () => {
+    expect(judgeCoverage(coverage(ids.slice(0, 30)))).toEqual([]);
+  });
+
+  it('should fail a class short of its whole traces, counting a split trace as not whole', () => {
+    const [m, ...rest] = judgeCoverage(coverage(ids.slice(0, 30), [ids[29]!]));
+    expect(rest).toEqual([]);
+    expect(m).toMatchObject({ path: 'cache-eviction.coverage', actual: '29 whole (30 kept)' });
+    expect(m!.expected).toContain('>= 30 whole traces');
+  });
+
+  it('should ask for all of a class that occurred fewer times than the goal', () => {
+    const few = diagnosticCoverage({ entries: phase.slice(0, 5), faults: ['cache-eviction'], kept: new Set(ids.slice(0, 4)), split: new Set(), fault_start_ms: 1_000, fault_s: 60 });
+    expect(judgeCoverage(few).map((m) => m.path)).toEqual(['cache-eviction.coverage']);
+  });
+
+  it('should fail when an error of the fault phase was not kept', () => {
+    expect(judgeCoverage(coverage(ids.slice(1, 31))).map((m) => m.path)).toEqual(['coverage.errors']);
   });
 });
 
