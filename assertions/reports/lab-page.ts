@@ -37,7 +37,7 @@ export function labCharts(rep: LabReport): ChartSpec[] {
     withFaults({
       id: 'lab-survival', title: 'Survival against retention, per policy set', kind: 'scatter',
       x_label: 'retention in the fault phase (% of its requests kept)', y_label: 'survival (% of the lowest fault\'s faulted traces kept)',
-      caption: `${what}: up is what a set keeps of the faulted traces (the ledger's, no detection query read), right what it costs. The harness set keeps all its conditions select (they restate the detection queries): 100% by construction where the queries see every faulted request.`,
+      caption: `${what}: up is what a set keeps of the faulted traces (the ledger's, no detection query read), right what it costs. The harness set keeps a budget per bottleneck class, so its survival falls as the incident grows; harness-restated (POLICIES=docker/otelcol/policies/harness-restated.yaml) keeps all its conditions select (they restate the detection queries): 100% by construction where the queries see every faulted request.`,
       series: names.map((n) => dots(n, (s) => s.survival_min)), guides: [guide],
     }),
     withFaults({

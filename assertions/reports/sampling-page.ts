@@ -59,8 +59,10 @@ export function samplingCharts(rep: Pick<SamplingReport, 'survival' | 'dose_resp
 export function renderSamplingPage(rep: SamplingReport, assets: ReportAssets): string {
   const sections: PageSection[] = [
     { heading: 'Charts', charts: samplingCharts(rep) },
-    { heading: 'Survival per pattern', html: htmlTable(['pattern', 'verdict', 'faulted', 'survival (seed)', 'survival (harness)', 'retention (seed)', 'retention (harness)', 'kept whole'],
-      rep.survival.map((s) => [s.pattern, s.pass ? 'PASS' : 'FAIL', s.faulted, pctText(s.survival_seed), pctText(s.survival_harness), pctText(s.retention_seed), pctText(s.retention_harness), s.kept_whole])) },
+    { heading: 'Survival per pattern', html: htmlTable(['pattern', 'verdict', 'faulted', 'survival (seed)', 'survival (harness)', 'retention (seed)', 'retention (harness)', 'coverage (harness)', 'kept whole'],
+      rep.survival.map((s) => [s.pattern, s.pass ? 'PASS' : 'FAIL', s.faulted, pctText(s.survival_seed), pctText(s.survival_harness), pctText(s.retention_seed), pctText(s.retention_harness),
+        // A report written before coverage was judged (the fixture) has none.
+        s.coverage_harness === undefined ? 'n/a' : s.coverage_harness.met ? 'met' : `missed: ${s.coverage_harness.missed.join('; ')}`, s.kept_whole])) },
     { heading: 'Claims', html: htmlTable(['claim', 'holds', 'detail'], rep.claims.map((c) => [c.claim, c.holds ? 'yes' : 'NO', c.detail])) },
     ...(rep.errors.length ? [{ heading: 'Parts that could not run', html: `<ul>${rep.errors.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>` }] : []),
   ];

@@ -1,9 +1,11 @@
 /**
  * The tail-sampling proof as one report: the survival table per pattern under both
- * policy sets, the retention share, the early-warning table, the seed's queries, late
- * spans, scale-out, and each claim with whether it held. Pure: unit-tested alone.
+ * policy sets, the retention share, the harness set's diagnostic coverage, the
+ * early-warning table, the seed's queries, late spans, scale-out, and each claim with
+ * whether it held. Pure: unit-tested alone.
  */
 import type { ScenarioVerdict } from '../reports/types.ts';
+import { judgeCoverage } from '../verdict/compute.ts';
 import type { DoseResponse } from './dose-response.ts';
 import type { LateSpanResult } from './late-spans.ts';
 import type { ScaleOutResult } from './scale-out.ts';
@@ -23,6 +25,10 @@ export interface SurvivalRow {
   survival_harness: number | null;
   retention_seed: number;
   retention_harness: number;
+  /** The fault phase's share the harness set kept (the coverage goal's cost side). */
+  retention_fault_harness: number;
+  /** The harness set's diagnostic coverage (classes and errors, what the verdict judges): met, or each miss. */
+  coverage_harness: { met: boolean; missed: string[] };
   kept_whole: string;
   collector_matches_tempo: boolean;
 }
@@ -56,6 +62,8 @@ export function survivalRow(v: ScenarioVerdict): SurvivalRow {
     survival_harness: v.survival_faulted,
     retention_seed: v.retention.seed,
     retention_harness: v.retention.harness,
+    retention_fault_harness: v.retention_fault_phase.harness,
+    coverage_harness: ((m) => ({ met: m.length === 0, missed: m.map((x) => `${x.path}: ${x.actual}, expected ${x.expected}`) }))(judgeCoverage(v.coverage)),
     kept_whole: `${v.kept_whole.checked - v.kept_whole.split}/${v.kept_whole.checked}`,
     collector_matches_tempo: v.sampling_cross_check?.match ?? false,
   };
@@ -68,9 +76,10 @@ export function judgeClaims(r: Omit<SamplingReport, 'claims'>): Claim[] {
   const out: Claim[] = [];
   const faulted = r.survival.filter((s) => s.faulted > 0);
   if (faulted.length) {
-    const lost = faulted.filter((s) => s.survival_harness !== 1);
-    out.push({ claim: 'the harness set keeps 100% of faulted traces of every pattern', holds: lost.length === 0,
-      detail: faulted.map((s) => `${s.pattern} ${pct(s.survival_harness)}`).join(', ') });
+    const missed = faulted.filter((s) => !s.coverage_harness.met);
+    out.push({ claim: 'the harness set keeps the diagnostic coverage of every pattern (per class 30 whole traces a minute or all, every error)', holds: missed.length === 0,
+      detail: missed.length ? missed.map((s) => `${s.pattern}: ${s.coverage_harness.missed.join('; ')}`).join(' | ')
+        : faulted.map((s) => `${s.pattern} met at ${pct(s.retention_fault_harness)} fault-phase retention (survival ${pct(s.survival_harness)})`).join(', ') });
   }
   const cold = r.survival.find((s) => s.pattern === 'cold-start');
   if (cold) {
@@ -117,6 +126,9 @@ export function judgeClaims(r: Omit<SamplingReport, 'claims'>): Claim[] {
   return out;
 }
 
+/** A report written before coverage was measured (the fixtures, older runs) shows n/a. */
+const coverageText = (s: SurvivalRow): string => (s.coverage_harness === undefined ? 'n/a' : s.coverage_harness.met ? 'met' : `missed: ${s.coverage_harness.missed.join('; ')}`);
+
 function table(head: string[], rows: (string | number)[][]): string {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
@@ -124,8 +136,10 @@ function table(head: string[], rows: (string | number)[][]): string {
 export function renderMarkdown(r: SamplingReport): string {
   const parts: string[] = [`# Tail sampling: what survives, what is lost, what warns first${r.short ? ' (short run)' : ''}`, ''];
   parts.push('## Survival per pattern, both policy sets', '',
-    table(['pattern', 'verdict', 'requests', 'faulted', 'kept by seed set', 'kept by harness set', 'retention (seed)', 'retention (harness)', 'kept whole', 'Collector = Tempo'],
-      r.survival.map((s) => [s.pattern, s.pass ? 'pass' : 'FAIL (reports/' + s.pattern + '/)', s.requests, s.faulted, pct(s.survival_seed), pct(s.survival_harness), pct(s.retention_seed), pct(s.retention_harness), s.kept_whole, s.collector_matches_tempo ? 'yes' : 'NO'])), '');
+    table(['pattern', 'verdict', 'requests', 'faulted', 'kept by seed set', 'kept by harness set', 'retention (seed)', 'retention (harness)', 'fault-phase retention (harness)', 'coverage (harness)', 'kept whole', 'Collector = Tempo'],
+      r.survival.map((s) => [s.pattern, s.pass ? 'pass' : 'FAIL (reports/' + s.pattern + '/)', s.requests, s.faulted, pct(s.survival_seed), pct(s.survival_harness), pct(s.retention_seed), pct(s.retention_harness),
+        pct(s.retention_fault_harness ?? null), coverageText(s), s.kept_whole, s.collector_matches_tempo ? 'yes' : 'NO'])), '',
+      'The harness set is cost-bounded (docker/otelcol/config.yaml): survival is reported; what its verdict judges is diagnostic coverage. Every error is kept by its unbounded errors policy, so that part holds by construction.', '');
   if (r.dose_response) {
     const d = r.dose_response;
     parts.push(`## Early warning: silent revalidation, dose-response (alert level ${d.alert_level}, early level ${d.early_level})`, '',

@@ -90,7 +90,7 @@ export async function runScenarioWithData(spec: ScenarioSpec, opts: RunOptions =
     const faulted = entries.filter((e) => e.faults.length > 0);
     // The phases as k6 ran them: its warm-up starts with the first request of the ledger.
     const warmupStart = Math.min(...entries.map((e) => e.ts)) / 1000;
-    const faultStartMs = (warmupStart + spec.warmup_s) * 1000;
+    const faultStartMs = warmupStart * 1000 + spec.warmup_s * 1000;
     // The dashboard's wait watches Prometheus, the verdict's Tempo and the samplers: they
     // need nothing of each other, so they run together.
     const since = performance.now();

@@ -59,13 +59,19 @@ describe('reports/index.html', () => {
     const row = indexRow({ ...v, policy_sets: [{ set: 'team', survival_min: 0.5, retention: { all: 0.2, warmup: 0.1, fault: 0.3 } } as never] }, 'x', '2026-01-01T00:00:00Z', true);
     expect(row.survival).toEqual({ team: 0.5 });
     expect(row.retention).toEqual({ team: 0.2 });
+    // The harness set's coverage: missed when a class is short of its whole traces; unknown for a verdict from before it was judged.
+    const short = { occurred: 40, intensity: 1, kept: 5, kept_whole: 5, kept_whole_per_min: 15, occurred_per_min: 120, required: 10, met: false };
+    const coverage = { fault_phase_s: 20, fault_phase_requests: 40, retention_fault: 0.1, errors: { occurred: 0, kept: 0 }, per_class: { 'cache-eviction': short } };
+    expect(indexRow({ ...v, coverage }, 'x', '2026-01-01T00:00:00Z', true).coverage_met).toBe(false);
+    expect(indexRow({ ...v, coverage: { ...coverage, per_class: { 'cache-eviction': { ...short, kept_whole: 10, met: true } } } }, 'x', '2026-01-01T00:00:00Z', true).coverage_met).toBe(true);
+    expect(indexRow({ ...v, coverage: undefined as never }, 'x', '2026-01-01T00:00:00Z', true).coverage_met).toBe(null);
     expect(renderIndex([], [])).toContain('No scenario run yet');
   });
 });
 
 describe('sampling, ramp and bench charts', () => {
   it('should draw the dose-response with both alert levels and the 5xx share, and a frontier dot per pattern and set', () => {
-    const survival = [{ pattern: 'cold-start', pass: true, requests: 300, faulted: 240, survival_seed: 0.03, survival_harness: 1, retention_seed: 0.04, retention_harness: 0.5, kept_whole: '', collector_matches_tempo: true }];
+    const survival = [{ pattern: 'cold-start', pass: true, requests: 300, faulted: 240, survival_seed: 0.03, survival_harness: 1, retention_seed: 0.04, retention_harness: 0.5, retention_fault_harness: 0.6, coverage_harness: { met: true, missed: [] }, kept_whole: '', collector_matches_tempo: true }];
     const charts = samplingCharts({ dose_response: DOSE, survival });
     expect(charts.map((c) => c.id)).toEqual(['dose-response', 'dose-5xx', 'frontier']);
     expect(charts[0]!.guides!.map((g) => g.points[0]![1])).toEqual([1.3, 1.02]);

@@ -3,8 +3,7 @@
  * either way. What a set keeps is measured, not judged (a user's set may keep little on
  * purpose); what is claimed is that the measurement is sound: the sampler's own count of
  * kept traces equals what the tenants hold, and what a set keeps it keeps whole. The
- * harness set's 100% survival is not claimed here: its extra policies restate the
- * detection queries, so it holds by construction.
+ * harness set's coverage is not claimed here either: its scenario verdicts judge it.
  */
 import { COVERAGE_GOAL, goalOverRuns, type GoalVerdict } from './coverage.ts';
 import type { SetFigures } from './measure.ts';
@@ -69,7 +68,7 @@ export function labMarkdown(r: LabReport, claims: LabClaim[]): string {
   return [
     `# Sampling lab${r.short ? ' (short)' : ''}`, '',
     `Policy files: ${r.policy_files.map((f) => `\`${f}\``).join(', ')}. Each pattern is one scenario run with every set in its own Collector pipeline and Tempo tenant, on the same requests. ${r.duration_s.toFixed(0)} s.`, '',
-    'Survival counts the ledger\'s faulted requests a set kept (no detection query is read). The harness set keeps every trace its conditions select (its extra policies restate the detection queries), so its survival is 100% by construction wherever those queries see every faulted request; where a fault also acts on requests its query cannot see (a queue wait shorter than the forward pass), it keeps less. The seed\'s and yours can go either way. Stored spans and bytes are what each Tempo tenant received over the run\'s stack life (priming included); bytes can exceed tenant full\'s because the sampler releases each trace in batches of its own, resource and scope repeated.', '',
+    'Survival counts the ledger\'s faulted requests a set kept (no detection query is read). The harness set is cost-bounded (a rate-limited budget per bottleneck class, every error, the 3% baseline), so its survival falls as the incident grows; its errors kept are 100% by construction (an unbounded errors policy). The set it replaced, docker/otelcol/policies/harness-restated.yaml (run it with POLICIES=), keeps every trace its conditions select (they restate the detection queries): 100% by construction wherever those queries see every faulted request. The seed\'s and yours can go either way. Stored spans and bytes are what each Tempo tenant received over the run\'s stack life (priming included); bytes can exceed tenant full\'s because the sampler releases each trace in batches of its own, resource and scope repeated.', '',
     '## Claims', '',
     ...claims.map((c) => `- ${c.holds ? 'holds' : '**does not hold**'}: ${c.claim} (${c.detail})`), '',
     ...(r.errors.length ? ['## Could not run', '', ...r.errors.map((e) => `- ${e}`), ''] : []),

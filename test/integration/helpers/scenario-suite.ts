@@ -3,7 +3,8 @@
  * full run), through the very command a user and the workshop lesson type,
  * `make scenario-<pattern>`, on the test ports and with its reports in a temporary
  * folder: each bottleneck, really injected, is found by its query with recall and
- * precision >= 0.99 and kept whole by the harness's tail-sampling set; the control run
+ * precision >= 0.99, and the harness's cost-bounded tail-sampling set keeps its diagnostic
+ * coverage (per class 30 whole traces a minute, or all, and every error); the control run
  * matches none of the four queries; the command exits 0 and leaves no process and no
  * port behind. (test/unit/lessons.test.ts checks that each lesson's command is the one
  * run here, and that every part has its file.)
@@ -46,8 +47,11 @@ export function scenarioSuite(part: number): void {
         for (const f of verdict.per_fault) expect(f.faulted).toBeGreaterThanOrEqual(spec.min_faulted);
         expect(verdict.kept_whole.split, 'kept faulted traces stored split').toBe(0);
         // The seed's policy set has nothing for a tokenizer cold start: only the 3% baseline
-        // (and the rare slow request) keeps one. The harness set keeps them all (above).
+        // (and the rare slow request) keeps one. The harness set keeps its coverage (judged above).
         if (name === 'cold-start') expect(verdict.survival_faulted_seed).toBeLessThan(0.5);
+        // Coverage is judged over the fault phase the verdict reports retention for.
+        expect(verdict.coverage.retention_fault).toBeCloseTo(verdict.retention_fault_phase.harness, 9);
+        for (const f of verdict.per_fault) expect(verdict.coverage.per_class[f.fault]?.met, `${f.fault}: coverage`).toBe(true);
         if (name === LAB_PATTERN) expectLabFigures(verdict);
         expectReportData(run.reportData, verdict);
         expect(run.busyPorts, 'test ports still bound after the run').toEqual([]);
@@ -75,6 +79,8 @@ function expectLabFigures(v: ScenarioVerdict): void {
   const survival = (name: string) => sets.find((s) => s.set === name)!.survival_min;
   expect(survival('seed')).toBeCloseTo(v.survival_faulted_seed!, 9);
   expect(survival('harness')).toBeCloseTo(v.survival_faulted!, 9);
+  // The verdict's coverage (whole by search) and the lab's (whole by id) count the same traces.
+  expect(sets.find((s) => s.set === 'harness')!.coverage, 'the harness set\'s coverage, verdict against lab').toEqual(v.coverage);
   for (const s of sets) {
     expect(s.kept_whole.split, `${s.set}: kept faulted traces split`).toBe(0);
     expect(s.kept_by_policy['(not recorded)'] ?? 0, `${s.set}: kept traces naming no policy`).toBe(0);
