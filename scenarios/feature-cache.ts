@@ -1,5 +1,5 @@
 /**
- * When feature-cache entries are evicted and lookups fall back to the store, does every affected trace show db_fallback, and survive tail sampling?
+ * When feature-cache entries are evicted and lookups fall back to the store, does every affected trace show db_fallback, and does tail sampling keep enough of them whole to diagnose it?
  *
  * Run it with `make scenario-feature-cache`, which starts the stack and the pipeline, runs this
  * script, then checks the traces against the ledger. Knobs and load: patterns.json.
