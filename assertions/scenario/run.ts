@@ -122,7 +122,7 @@ export async function runScenarioWithData(spec: ScenarioSpec, opts: RunOptions =
       notMeasured.push({
         what: 'tenants',
         why: `whether tenants ${Object.values(stack.tempo.tenants).join(', ')} are the ones your Collector writes: Tempo answers a tenant it has never seen like an empty one; ` +
-          'an empty seed or harness tenant shows as survival 0, not as an error',
+          'an empty seed or harness tenant shows as survival 0 (the harness tenant also as coverage missed), not as an error naming it',
       });
     }
     // Fetched once from tenant full: the policy sets' measures and the report's trace browser read them.
