@@ -139,11 +139,12 @@ export async function spanCounts(client: TempoClient, range: TimeRange): Promise
 
 /**
  * The whole-trace check (see wholeTraces) at scale: span counts of both tenants from one
- * search each, and only the traces whose counts differ fetched by id from both, so that
- * every split reported is counted span by span as wholeTraces counts it.
+ * search each (`counts`, tenant full's then the kept tenant's, from spanCounts), and only
+ * the traces whose counts differ fetched by id from both, so that every split reported is
+ * counted span by span as wholeTraces counts it.
  */
-export async function wholeBySearch(full: TempoClient, kept: TempoClient, ids: string[], range: TimeRange): Promise<WholeTraces> {
-  const [f, k] = await Promise.all([spanCounts(full, range), spanCounts(kept, range)]);
+export async function wholeBySearch(full: TempoClient, kept: TempoClient, ids: string[], counts: [Map<string, number>, Map<string, number>]): Promise<WholeTraces> {
+  const [f, k] = counts;
   const suspects = ids.filter((id) => (k.get(id) ?? 0) < (f.get(id) ?? 0));
   const fullSuspects = await full.tracesById(suspects);
   const whole = await wholeTraces(fullSuspects, kept, suspects);

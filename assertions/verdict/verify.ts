@@ -13,8 +13,8 @@ import { waterfall } from '../reports/waterfall.ts';
 import type { RecallMode } from '../scenario/config.ts';
 import { median } from '../stats.ts';
 import { attrsToRecord, SEARCH_ALL_LIMIT, spansOf, type TempoClient, type TimeRange } from '../tempo/client.ts';
-import { keptSet, matchedBy, SAMPLING_QUIET_MS, SPANS_PER_TRACE_MAX, waitForAllTraces, waitForSampling, waitForSamplingToSettle, wholeBySearch, type WholeTraces } from './collect.ts';
 import { diagnosticCoverage, type Coverage } from '../sampling/lab/coverage.ts';
+import { keptSet, matchedBy, SAMPLING_QUIET_MS, spanCounts, SPANS_PER_TRACE_MAX, waitForAllTraces, waitForSampling, waitForSamplingToSettle, wholeBySearch, type WholeTraces } from './collect.ts';
 import { faultVerdict, judge, judgeCoverage, judgeWhole, keptUnfaulted, PASS_RECALL, type FaultVerdict, type KeptUnfaulted, type Mismatch } from './compute.ts';
 import type { SamplerCounts } from './collector-metrics.ts';
 import { explainMissed } from './missing-signal.ts';
@@ -107,9 +107,21 @@ export async function verifyRun(input: VerifyInput): Promise<VerifyResult> {
   ).finally(() => mark('sampling_settled_ms'));
   // Awaited below; until then a rejection must not count as unhandled (it is rethrown there).
   settled.catch(() => undefined);
+  const searchable = waitForAllTraces(full, entries.map((e) => e.trace_id), range, waitMs).finally(() => mark('traces_searchable_ms'));
+  searchable.catch(() => undefined);
+  // Read as soon as what they need holds, beside the detection queries: the kept sets once
+  // sampling has settled; the span counts of tenant full and of the harness's tenant for the
+  // whole check once, besides, every run trace is searchable in full (so full's counts are
+  // the whole traces', not a part still being ingested).
+  const when = <T>(ready: Promise<unknown>, read: () => Promise<T>): Promise<T> => {
+    const p = ready.then(read);
+    p.catch(() => undefined);
+    return p;
+  };
+  const keptSets = when(settled, () => Promise.all([keptSet(harnessTenant, range), keptSet(seedTenant, range)]));
+  const wholeCounts = when(Promise.all([settled, searchable]), () => Promise.all([spanCounts(full, range), spanCounts(harnessTenant, range)]));
 
-  await waitForAllTraces(full, entries.map((e) => e.trace_id), range, waitMs);
-  mark('traces_searchable_ms');
+  await searchable;
   const faulted = entries.filter((e) => e.faults.length > 0);
   // Each query's matches, asked once: the detection queries are asked again for the kept-unfaulted prediction.
   const asked = new Map<string, Promise<Set<string>>>();
@@ -148,7 +160,7 @@ export async function verifyRun(input: VerifyInput): Promise<VerifyResult> {
         `(${sampling.settled ? 'they did' : `they had not within ${waitMs} ms`}: seed ${sampling.held[0]}, harness ${sampling.held[1]} traces)`,
     });
   }
-  const [keptHarness, keptSeed] = await Promise.all([keptSet(harnessTenant, range), keptSet(seedTenant, range)]);
+  const [keptHarness, keptSeed] = await keptSets;
   mark('kept_sets_ms');
   const perFault: FaultVerdict[] = [];
   for (const f of input.faults) {
@@ -164,7 +176,7 @@ export async function verifyRun(input: VerifyInput): Promise<VerifyResult> {
     baselineMatches = Object.fromEntries(FAULT_NAMES.map((f) => [f, [...matchedByFault.get(f)!].filter((id) => ids.has(id)).length]));
   }
   const kept = keptUnfaulted(entries, keptHarness, signalled);
-  const whole = await wholeBySearch(full, harnessTenant, faulted.map((e) => e.trace_id).filter((id) => keptHarness.has(id)), range);
+  const whole = await wholeBySearch(full, harnessTenant, faulted.map((e) => e.trace_id).filter((id) => keptHarness.has(id)), await wholeCounts);
   mark('kept_whole_ms');
   const coverage = diagnosticCoverage({
     entries, faults: input.faults, kept: keptHarness, split: new Set(whole.split.map((x) => x.trace_id)),
