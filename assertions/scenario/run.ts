@@ -48,6 +48,13 @@ export interface ScenarioRun {
   reportData: ReportData;
 }
 
+/**
+ * The line a run prints once its load has ended and the verdict starts waiting on the
+ * backends; a caller that runs scenarios one after another may start the next one's load then.
+ */
+export const loadEndedLine = (requests: number) => `waiting for ${requests} traces in Tempo`;
+export const LOAD_ENDED_LINE = /^\[[^\]]+\] waiting for \d+ traces in Tempo$/m;
+
 export async function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): Promise<ScenarioVerdict> {
   return (await runScenarioWithData(spec, opts)).verdict;
 }
@@ -100,7 +107,7 @@ export async function runScenarioWithData(spec: ScenarioSpec, opts: RunOptions =
     }, TRACE_WAIT_MS, waits.signal).finally(() => mark('dashboard_read_ms', since)) : Promise.resolve(undefined);
     // Awaited below; until then a rejection must not count as unhandled (it is rethrown there).
     said.catch(() => undefined);
-    log(`[${spec.name}] waiting for ${entries.length} traces in Tempo`);
+    log(`[${spec.name}] ${loadEndedLine(entries.length)}`);
     const v = await verifyRun({
       full, sampled: { seed: tempoClientFor(stack, 'seed'), harness: tempoClientFor(stack, 'harness') },
       entries, range, faultPhase: { start_ms: faultStartMs, s: spec.fault_s }, stackStartedAt: tb.startedAt, collectorTelemetryUrl: stack.endpoints.collectorTelemetryUrl,

@@ -9,11 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ReportData } from '../../../assertions/reports/report-data.ts';
 import type { ScenarioVerdict } from '../../../assertions/reports/types.ts';
+import { LOAD_ENDED_LINE } from '../../../assertions/scenario/run.ts';
+import { loadStackConfig } from '../../../stack/config.ts';
 import { pipelinePorts } from '../../../stack/pipeline.ts';
 import { isPortFree } from '../../../stack/ports.ts';
 import { isAlive, ManagedProcess, tail, type ExitInfo } from '../../../stack/process.ts';
 import { REPO_ROOT } from '../../../stack/tools.ts';
-import { testStackConfig, TEST_PORT_OFFSET } from './stack.ts';
+import { TEST_PORT_OFFSET } from './stack.ts';
 
 export const SCENARIO_COMMAND_TIMEOUT_MS = 240_000;
 
@@ -45,36 +47,49 @@ export function processesWithEnv(needle: string): string[] {
   return found;
 }
 
-/** Every port a test run binds: the stack's and the pipeline's. */
-export function testPorts(): number[] {
-  return Object.values(testStackConfig().ports).concat(Object.values(pipelinePorts(TEST_PORT_OFFSET)).map(Number));
+/** Every port a test run binds with this offset: the stack's and the pipeline's. */
+export function testPorts(offset = TEST_PORT_OFFSET): number[] {
+  return Object.values(loadStackConfig({ ...process.env, HARNESS_PORT_OFFSET: String(offset) }).ports).concat(Object.values(pipelinePorts(offset)).map(Number));
 }
 
-export async function busyTestPorts(): Promise<number[]> {
+export async function busyTestPorts(offset = TEST_PORT_OFFSET): Promise<number[]> {
   const busy: number[] = [];
-  for (const p of testPorts()) if (!(await isPortFree('127.0.0.1', p))) busy.push(p);
+  for (const p of testPorts(offset)) if (!(await isPortFree('127.0.0.1', p))) busy.push(p);
   return busy;
 }
 
-/** The environment of a scenario run on the test ports, in `root`. */
-export function scenarioEnv(root: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+/** The environment of a scenario run on the test ports (shifted to `offset`), in `root`. */
+export function scenarioEnv(root: string, extra: Record<string, string> = {}, offset = TEST_PORT_OFFSET): NodeJS.ProcessEnv {
   return {
     ...process.env,
     SCENARIO_SHORT: '1',
-    HARNESS_PORT_OFFSET: String(TEST_PORT_OFFSET),
-    ...pipelinePorts(TEST_PORT_OFFSET),
+    HARNESS_PORT_OFFSET: String(offset),
+    ...pipelinePorts(offset),
     HARNESS_RUN_DIR: path.join(root, 'run'),
     HARNESS_REPORTS_DIR: path.join(root, 'reports'),
     ...extra,
   };
 }
 
-export async function runScenarioCommand(pattern: string, command: string, extraEnv: Record<string, string> = {}): Promise<ScenarioCommandRun> {
+export interface ScenarioCommandOptions {
+  /** Port offset of the run's stack and pipeline (default TEST_PORT_OFFSET): runs alive at once each need their own. */
+  portOffset?: number;
+  /** Called once the run's load has ended (its LOAD_ENDED_LINE), or when it exits without printing it. */
+  onLoadEnded?: () => void;
+}
+
+export async function runScenarioCommand(pattern: string, command: string, extraEnv: Record<string, string> = {}, opts: ScenarioCommandOptions = {}): Promise<ScenarioCommandRun> {
+  const offset = opts.portOffset ?? TEST_PORT_OFFSET;
   const root = fs.mkdtempSync(path.join(process.env.HARNESS_TEST_RUN_ROOT ?? os.tmpdir(), `scenario-${pattern}-`));
-  const env = scenarioEnv(root, extraEnv);
+  const env = scenarioEnv(root, extraEnv, offset);
   const proc = ManagedProcess.start({ name: `scenario-${pattern}`, command: 'bash', args: ['-eo', 'pipefail', '-c', command], cwd: REPO_ROOT, logDir: root, env });
   const timer = setTimeout(() => void proc.stop(5_000), SCENARIO_COMMAND_TIMEOUT_MS);
+  if (opts.onLoadEnded) {
+    const ended = opts.onLoadEnded;
+    proc.waitForLog(LOAD_ENDED_LINE, `scenario ${pattern} to end its load`, SCENARIO_COMMAND_TIMEOUT_MS).then(ended, ended);
+  }
   const exit = await proc.exited.finally(() => clearTimeout(timer));
+  opts.onLoadEnded?.();
   const file = path.join(env.HARNESS_REPORTS_DIR!, pattern, 'verdict.json');
   const verdict = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as ScenarioVerdict) : undefined;
   const dataFile = path.join(path.dirname(file), 'report-data.json');
@@ -83,6 +98,6 @@ export async function runScenarioCommand(pattern: string, command: string, extra
   if (verdict) fs.cpSync(path.dirname(file), path.join(REPO_ROOT, 'reports', 'test', pattern + (extraEnv.HARNESS_BREAK_INSTRUMENTATION ? '-broken-instrumentation' : '')), { recursive: true });
   return {
     exit, verdict, reportData, log: tail(proc.logFile, 30), runDir: env.HARNESS_RUN_DIR!,
-    left: processesWithEnv(`HARNESS_RUN_DIR=${env.HARNESS_RUN_DIR}`), busyPorts: await busyTestPorts(),
+    left: processesWithEnv(`HARNESS_RUN_DIR=${env.HARNESS_RUN_DIR}`), busyPorts: await busyTestPorts(offset),
   };
 }

@@ -8,15 +8,21 @@
  * matches none of the four queries; the command exits 0 and leaves no process and no
  * port behind. (test/unit/lessons.test.ts checks that each lesson's command is the one
  * run here, and that every part has its file.)
+ *
+ * A file's runs are relayed (helpers/load-relay.ts): the next starts once the one before has
+ * ended its load, so that one run's wait for the samplers and Tempo overlaps the next one's
+ * start and load, never two loads at once.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, it, type ExpectStatic } from 'vitest';
 import { loadScenario, patternNames } from '../../../assertions/scenario/config.ts';
 import { terminalTable } from '../../../assertions/reports/write.ts';
 import { scenarioCommand } from '../../helpers/workshop.ts';
 import { REPORT_MAX_FAULTED_TRACES, type ReportData } from '../../../assertions/reports/report-data.ts';
 import type { ScenarioVerdict } from '../../../assertions/reports/types.ts';
 import { EVERY_REQUEST_SPANS } from '../../../target-pipeline/semconv.ts';
+import { LoadRelay } from './load-relay.ts';
 import { runScenarioCommand } from './scenario-command.ts';
+import { TEST_PORT_OFFSET, WORKER_PORT_STRIDE } from './stack.ts';
 
 /** The scenario test is split over this many files, so that test workers share its runs. */
 export const SCENARIO_FILES = 2;
@@ -30,14 +36,34 @@ export const SCENARIO_FILES = 2;
 export const LAB_PATTERN = 'mixed';
 export const LAB_POLICIES = ['team-collector.yaml', 'span-budget.yaml', 'errors-and-slow.yaml'].map((f) => `test/fixtures/policies/${f}`);
 
-/** Registers the short runs of the patterns that fall to file `part` (0-based) of SCENARIO_FILES. */
+/**
+ * Runs alive at once in a file: one under load, one still waiting on its backends. A third
+ * would only wait longer for its turn at the load; every slot is a whole stack in memory.
+ */
+export const RELAY_SLOTS = 2;
+/**
+ * Ports of slot k are shifted by k times this, beyond those of every test worker
+ * (helpers/stack.ts: WORKER_PORT_STRIDE apart) so that no two slots of any files collide.
+ */
+export const SLOT_PORT_STRIDE = 5 * WORKER_PORT_STRIDE;
+
+/**
+ * Registers the short runs of the patterns that fall to file `part` (0-based) of
+ * SCENARIO_FILES. The lab's run comes first: its sampling lab waits longest on the backends
+ * (a bare list of policies takes the Collector's default decision_wait, 30 s), and the
+ * other runs take their turns meanwhile.
+ */
 export function scenarioSuite(part: number): void {
-  const mine = patternNames().filter((_, i) => i % SCENARIO_FILES === part);
-  describe(`scenarios, short runs (${mine.join(', ')})`, () => {
+  const mine = patternNames().filter((_, i) => i % SCENARIO_FILES === part).sort((a, b) => Number(b === LAB_PATTERN) - Number(a === LAB_PATTERN));
+  const relay = new LoadRelay(RELAY_SLOTS);
+  describe.concurrent(`scenarios, short runs (${mine.join(', ')})`, () => {
     for (const name of mine) {
-      it(`should reproduce and prove '${name}' end to end (${scenarioCommand(name)})`, async () => {
+      it(`should reproduce and prove '${name}' end to end (${scenarioCommand(name)})`, async ({ expect }) => {
         const spec = loadScenario(name, { short: true, env: {} });
-        const run = await runScenarioCommand(name, scenarioCommand(name), name === LAB_PATTERN ? { POLICIES: LAB_POLICIES.join(',') } : {});
+        const leg = await relay.acquire();
+        const run = await runScenarioCommand(name, scenarioCommand(name), name === LAB_PATTERN ? { POLICIES: LAB_POLICIES.join(',') } : {}, {
+          portOffset: TEST_PORT_OFFSET + leg.slot * SLOT_PORT_STRIDE, onLoadEnded: leg.loadEnded,
+        }).finally(leg.release);
         expect(run.verdict, `'${scenarioCommand(name)}' wrote no verdict (exit ${run.exit.code}):\n${run.log}`).toBeDefined();
         const verdict = run.verdict!;
         console.log(terminalTable(verdict));
@@ -52,8 +78,8 @@ export function scenarioSuite(part: number): void {
         // Coverage is judged over the fault phase the verdict reports retention for.
         expect(verdict.coverage.retention_fault).toBeCloseTo(verdict.retention_fault_phase.harness, 9);
         for (const f of verdict.per_fault) expect(verdict.coverage.per_class[f.fault]?.met, `${f.fault}: coverage`).toBe(true);
-        if (name === LAB_PATTERN) expectLabFigures(verdict);
-        expectReportData(run.reportData, verdict);
+        if (name === LAB_PATTERN) expectLabFigures(expect, verdict);
+        expectReportData(expect, run.reportData, verdict);
         expect(run.busyPorts, 'test ports still bound after the run').toEqual([]);
         expect(run.left, 'processes of the run left behind').toEqual([]);
       });
@@ -62,7 +88,7 @@ export function scenarioSuite(part: number): void {
 }
 
 /** report.html's data comes from the same run: every request of the ledger, every faulted trace with its spans. */
-function expectReportData(d: ReportData | undefined, v: ScenarioVerdict): void {
+function expectReportData(expect: ExpectStatic, d: ReportData | undefined, v: ScenarioVerdict): void {
   expect(d, 'report-data.json beside verdict.json').toBeDefined();
   expect(d!.requests.total).toBe(v.requests);
   expect(d!.faulted_traces.total).toBe(v.faulted);
@@ -72,7 +98,7 @@ function expectReportData(d: ReportData | undefined, v: ScenarioVerdict): void {
 }
 
 /** Every set measured alike, and the two ways of counting the seed's and the harness's survival agreeing. */
-function expectLabFigures(v: ScenarioVerdict): void {
+function expectLabFigures(expect: ExpectStatic, v: ScenarioVerdict): void {
   const sets = v.policy_sets ?? [];
   expect(sets.map((s) => s.set)).toEqual(['seed', 'harness', 'team-collector', 'span-budget', 'errors-and-slow']);
   expect(v.sampling_cross_check?.match, 'the sampler\'s kept count against every tenant').toBe(true);
