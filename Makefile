@@ -48,13 +48,13 @@ typecheck: deps ## Type-check all TypeScript
 	npx tsc --noEmit
 
 .PHONY: test
-test: deps tools assets model-pretrained ## Type-check and unit tests side by side, then integration tests (builds what it needs first); prints the wall time
+test: deps tools assets model-pretrained ## Type-check and unit tests side by side, then the integration tests in two lanes (test/integration/lanes.ts; builds what it needs first); prints the wall time
 	@set +e; t0=$$(date +%s); mkdir -p .runs; \
 	npx tsc --noEmit > .runs/typecheck.log 2>&1 & tsc=$$!; \
 	PRETRAINED_REQUIRED=1 npx vitest run --project unit; rc=$$?; \
 	wait $$tsc; tc=$$?; cat .runs/typecheck.log; [ $$rc -eq 0 ] && rc=$$tc; \
-	[ $$rc -eq 0 ] && { npx vitest run --project integration; rc=$$?; }; \
-	echo "make test: type-check and unit tests (side by side), then integration tests, took $$(( $$(date +%s) - t0 )) s (exit $$rc)"; exit $$rc
+	[ $$rc -eq 0 ] && { node test/integration/lanes.ts $(ARGS); rc=$$?; }; \
+	echo "make test: type-check and unit tests (side by side), then integration tests in two lanes, took $$(( $$(date +%s) - t0 )) s (exit $$rc)"; exit $$rc
 
 .PHONY: test-unit
 test-unit: deps assets ## Unit tests only (no backend needed)

@@ -21,8 +21,9 @@ import { ManagedProcess, tail, type ExitInfo } from '../../stack/process.ts';
 import { PIPELINE_SCRAPE_JOB } from '../../stack/prometheus.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 import { waitFor } from '../../stack/wait.ts';
+import { LOAD_ENDED_LINE } from '../../assertions/scenario/run.ts';
 import { processesWithEnv, scenarioEnv, SCENARIO_COMMAND_TIMEOUT_MS } from './helpers/scenario-command.ts';
-import { testStackConfig, TEST_PORT_OFFSET } from './helpers/stack.ts';
+import { SLOT_PORT_STRIDE, testStackConfig, TEST_PORT_OFFSET } from './helpers/stack.ts';
 
 const PATTERN = 'cold-start';
 const TOKEN = 'staging-token';
@@ -56,18 +57,23 @@ interface Run {
   busyPipelinePorts: number[];
 }
 
-/** The scenario runner (what make scenario-<pattern> runs), short, with `env` on top of the test's. */
-async function scenario(name: string, env: Record<string, string>): Promise<Run> {
+/**
+ * The scenario runner (what make scenario-<pattern> runs), short, with `env` on top of the
+ * test's, on the test ports shifted to `offset`; `onLoadEnded` once its load is over.
+ */
+async function scenario(name: string, env: Record<string, string>, offset = TEST_PORT_OFFSET, onLoadEnded?: () => void): Promise<Run> {
   const dir = path.join(root, name);
-  const e = scenarioEnv(dir, env);
+  const e = scenarioEnv(dir, env, offset);
   const proc = ManagedProcess.start({
     name: `scenario-${name}`, command: process.execPath, args: ['assertions/run-scenario.ts', PATTERN, '--short'], cwd: REPO_ROOT, logDir: dir, env: e,
   });
   const timer = setTimeout(() => void proc.stop(5_000), SCENARIO_COMMAND_TIMEOUT_MS);
+  if (onLoadEnded) proc.waitForLog(LOAD_ENDED_LINE, `scenario ${name} to end its load`, SCENARIO_COMMAND_TIMEOUT_MS).then(onLoadEnded, onLoadEnded);
   const exit = await proc.exited.finally(() => clearTimeout(timer));
+  onLoadEnded?.();
   const file = path.join(e.HARNESS_REPORTS_DIR!, PATTERN, 'verdict.json');
   const busy: number[] = [];
-  for (const p of Object.values(pipelinePorts(TEST_PORT_OFFSET)).map(Number)) if (!(await isPortFree('127.0.0.1', p))) busy.push(p);
+  for (const p of Object.values(pipelinePorts(offset)).map(Number)) if (!(await isPortFree('127.0.0.1', p))) busy.push(p);
   return {
     exit, log: tail(proc.logFile, 40), runDir: e.HARNESS_RUN_DIR!, busyPipelinePorts: busy,
     verdict: fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as ScenarioVerdict) : undefined,
@@ -123,6 +129,12 @@ describe('STACK=external: a short scenario against a stack started separately', 
   let proxy: ReturnType<typeof authProxy>;
   let proxyUrl = '';
   let external: Run;
+  /**
+   * The same scenario with the local provider, on ports of its own: started once the
+   * external run's load has ended, so that its load overlaps the external run's wait on
+   * the backends (as the scenario tests relay theirs), never the external run's load.
+   */
+  let local: Promise<Run> | undefined;
   let stackUp = false;
 
   beforeAll(async () => {
@@ -140,6 +152,7 @@ describe('STACK=external: a short scenario against a stack started separately', 
   });
 
   afterAll(async () => {
+    await local?.catch(() => undefined);
     await new Promise<void>((r) => (proxy ? proxy.server.close(() => r()) : r()));
     if (stackUp) await stackCli('down');
   });
@@ -155,7 +168,9 @@ describe('STACK=external: a short scenario against a stack started separately', 
   });
 
   it(`should produce the verdict of '${PATTERN}' from your Collector and Tempo, every Tempo call through the credential`, async () => {
-    external = await scenario('external', settings());
+    external = await scenario('external', settings(), TEST_PORT_OFFSET, () => {
+      local ??= scenario('local', { STACK: 'local' }, TEST_PORT_OFFSET + SLOT_PORT_STRIDE);
+    });
     expect(external.verdict, `no verdict (exit ${external.exit.code}):\n${external.log}`).toBeDefined();
     const v = external.verdict!;
     console.log(terminalTable(v));
@@ -191,19 +206,17 @@ describe('STACK=external: a short scenario against a stack started separately', 
 
   it('should judge as the local provider judges the same short scenario (pass, recall, precision, coverage)', async () => {
     expect(external?.verdict, 'the external run above produced no verdict').toBeDefined();
-    await stackCli('down');
-    stackUp = false;
-    const local = await scenario('local', { STACK: 'local' });
-    expect(local.verdict, `no verdict (exit ${local.exit.code}):\n${local.log}`).toBeDefined();
+    const localRun = await (local ?? scenario('local', { STACK: 'local' }, TEST_PORT_OFFSET + SLOT_PORT_STRIDE));
+    expect(localRun.verdict, `no verdict (exit ${localRun.exit.code}):\n${localRun.log}`).toBeDefined();
     // Survival is not compared: the harness set keeps a budget per class, so how many of the
     // faulted traces it kept depends on the run's timing; whether it kept its coverage does not.
     const judged = (v: ScenarioVerdict) => ({
       pass: v.pass, failures: v.failures,
       per_fault: v.per_fault.map((f) => ({ fault: f.fault, recall: f.recall, precision: f.precision, covered: v.coverage.per_class[f.fault]?.met })),
     });
-    expect(judged(external.verdict!)).toEqual(judged(local.verdict!));
-    expect(local.verdict!.stack).toBe('local');
-    expect(local.verdict!.sampling_cross_check?.match).toBe(true);
-    console.log(`[external] same judgement: external ${JSON.stringify(judged(external.verdict!).per_fault)}, local ${JSON.stringify(judged(local.verdict!).per_fault)}`);
+    expect(judged(external.verdict!)).toEqual(judged(localRun.verdict!));
+    expect(localRun.verdict!.stack).toBe('local');
+    expect(localRun.verdict!.sampling_cross_check?.match).toBe(true);
+    console.log(`[external] same judgement: external ${JSON.stringify(judged(external.verdict!).per_fault)}, local ${JSON.stringify(judged(localRun.verdict!).per_fault)}`);
   });
 });

@@ -9,7 +9,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /** Longest first, as measured in make test (2026-12-02, two workers); files not named here come after. */
 export const LONGEST_FIRST = [
-  'sampling', 'trace-delivery', 'scenarios-1', 'scenarios-2', 'scale-out', 'faults', 'containers', 'external',
+  'sampling', 'trace-delivery', 'scenarios', 'scale-out', 'faults', 'containers', 'external',
   'instrumentation-regression', 'graceful-shutdown', 'foundation', 'lifecycle',
 ];
 

@@ -9,7 +9,7 @@
  * port behind. (test/unit/lessons.test.ts checks that each lesson's command is the one
  * run here, and that every part has its file.)
  *
- * A file's runs are relayed (helpers/load-relay.ts): the next starts once the one before has
+ * The runs are relayed (helpers/load-relay.ts): the next starts once the one before has
  * ended its load, so that one run's wait for the samplers and Tempo overlaps the next one's
  * start and load, never two loads at once.
  */
@@ -22,10 +22,7 @@ import type { ScenarioVerdict } from '../../../assertions/reports/types.ts';
 import { EVERY_REQUEST_SPANS } from '../../../target-pipeline/semconv.ts';
 import { LoadRelay } from './load-relay.ts';
 import { runScenarioCommand } from './scenario-command.ts';
-import { TEST_PORT_OFFSET, WORKER_PORT_STRIDE } from './stack.ts';
-
-/** The scenario test is split over this many files, so that test workers share its runs. */
-export const SCENARIO_FILES = 2;
+import { SLOT_PORT_STRIDE, TEST_PORT_OFFSET } from './stack.ts';
 
 /**
  * The short sampling lab: this pattern's run also carries policy sets written as a team
@@ -41,20 +38,14 @@ export const LAB_POLICIES = ['team-collector.yaml', 'span-budget.yaml', 'errors-
  * would only wait longer for its turn at the load; every slot is a whole stack in memory.
  */
 export const RELAY_SLOTS = 2;
-/**
- * Ports of slot k are shifted by k times this, beyond those of every test worker
- * (helpers/stack.ts: WORKER_PORT_STRIDE apart) so that no two slots of any files collide.
- */
-export const SLOT_PORT_STRIDE = 5 * WORKER_PORT_STRIDE;
 
 /**
- * Registers the short runs of the patterns that fall to file `part` (0-based) of
- * SCENARIO_FILES. The lab's run comes first: its sampling lab waits longest on the backends
- * (a bare list of policies takes the Collector's default decision_wait, 30 s), and the
- * other runs take their turns meanwhile.
+ * Registers the short run of every pattern. The lab's run comes first: its sampling lab
+ * waits longest on the backends (a bare list of policies takes the Collector's default
+ * decision_wait, 30 s), and the other runs take their turns meanwhile.
  */
-export function scenarioSuite(part: number): void {
-  const mine = patternNames().filter((_, i) => i % SCENARIO_FILES === part).sort((a, b) => Number(b === LAB_PATTERN) - Number(a === LAB_PATTERN));
+export function scenarioSuite(): void {
+  const mine = [...patternNames()].sort((a, b) => Number(b === LAB_PATTERN) - Number(a === LAB_PATTERN));
   const relay = new LoadRelay(RELAY_SLOTS);
   describe.concurrent(`scenarios, short runs (${mine.join(', ')})`, () => {
     for (const name of mine) {

@@ -11,11 +11,19 @@ import { LISTENING_LINE } from '../../../stack/pipeline.ts';
 export const WORKER_PORT_STRIDE = 1_000;
 /**
  * Integration tests shift every port so that they can run beside a stack a person left up
- * (HARNESS_TEST_PORT_OFFSET moves them again, for two test runs side by side), and each
- * vitest worker by another WORKER_PORT_STRIDE, so that files run in parallel.
+ * (HARNESS_TEST_PORT_OFFSET moves them again: test/integration/lanes.ts gives each lane its
+ * own), and each vitest worker by another WORKER_PORT_STRIDE, so that files run in parallel.
+ * Every test port stays below the kernel's ephemeral range (32768 up, where an outgoing
+ * connection's local port can take one: a run found INFERENCE_ADMIN_PORT at 34182 taken).
  */
-export const TEST_PORT_OFFSET = Number(process.env.HARNESS_TEST_PORT_OFFSET ?? 20_000)
+export const TEST_PORT_OFFSET = Number(process.env.HARNESS_TEST_PORT_OFFSET ?? 14_000)
   + WORKER_PORT_STRIDE * (Number(process.env.VITEST_POOL_ID ?? 1) - 1);
+/**
+ * Runs of one file alive at once (helpers/load-relay.ts) take slots: the ports of slot k are
+ * shifted by k times this. Checked with the lanes' offsets (test/unit/lanes.test.ts): no
+ * port of any slot, worker or lane equals another's, nor a default one.
+ */
+export const SLOT_PORT_STRIDE = 500;
 /** A short decision_wait keeps tests fast; the policies themselves are the seed's. */
 export const TEST_DECISION_WAIT = '2s';
 
