@@ -48,13 +48,9 @@ typecheck: deps ## Type-check all TypeScript
 	npx tsc --noEmit
 
 .PHONY: test
-test: deps tools assets model-pretrained ## Type-check and unit tests side by side, then the integration tests in two lanes (test/integration/lanes.ts; builds what it needs first); prints the wall time
-	@set +e; t0=$$(date +%s); mkdir -p .runs; \
-	npx tsc --noEmit > .runs/typecheck.log 2>&1 & tsc=$$!; \
-	PRETRAINED_REQUIRED=1 npx vitest run --project unit; rc=$$?; \
-	wait $$tsc; tc=$$?; cat .runs/typecheck.log; [ $$rc -eq 0 ] && rc=$$tc; \
-	[ $$rc -eq 0 ] && { node test/integration/lanes.ts $(ARGS); rc=$$?; }; \
-	echo "make test: type-check and unit tests (side by side), then integration tests in two lanes, took $$(( $$(date +%s) - t0 )) s (exit $$rc)"; exit $$rc
+test: deps tools assets model-pretrained ## The type-check, the unit tests and the integration tests (two lanes) side by side (test/lanes.ts; builds what it needs first); prints the wall time
+	@set +e; t0=$$(date +%s); node test/lanes.ts $(ARGS); rc=$$?; \
+	echo "make test: type-check, unit tests and integration tests side by side, took $$(( $$(date +%s) - t0 )) s (exit $$rc)"; exit $$rc
 
 .PHONY: test-unit
 test-unit: deps assets ## Unit tests only (no backend needed)

@@ -3,7 +3,7 @@ import LongestFirst from './test/integration/sequencer.ts';
 
 // Unit tests need no backend. Integration tests start real processes (Tempo, the
 // Collector, Prometheus, the pipeline). `make test` runs them in two lanes side by side
-// (test/integration/lanes.ts): the load-sensitive files one at a time at normal priority,
+// (test/lanes.ts): the load-sensitive files one at a time at normal priority,
 // the rest one at a time at nice 19. Within a lane HARNESS_TEST_WORKERS=2 runs two files at
 // a time, each on its own ports (test/integration/helpers/stack.ts shifts them by
 // VITEST_POOL_ID); two load-sensitive files at once failed their load checks in 3 of 3 runs

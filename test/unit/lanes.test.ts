@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BACKGROUND_NICE, integrationFiles, laneProblems, LANES } from '../integration/lanes.ts';
+import { BACKGROUND_NICE, integrationFiles, laneProblems, LANES } from '../lanes.ts';
 import { testPorts } from '../integration/helpers/scenario-command.ts';
 import { RELAY_SLOTS } from '../integration/helpers/scenario-suite.ts';
 import { SLOT_PORT_STRIDE, WORKER_PORT_STRIDE } from '../integration/helpers/stack.ts';

@@ -11,7 +11,7 @@ import { LISTENING_LINE } from '../../../stack/pipeline.ts';
 export const WORKER_PORT_STRIDE = 1_000;
 /**
  * Integration tests shift every port so that they can run beside a stack a person left up
- * (HARNESS_TEST_PORT_OFFSET moves them again: test/integration/lanes.ts gives each lane its
+ * (HARNESS_TEST_PORT_OFFSET moves them again: test/lanes.ts gives each lane its
  * own), and each vitest worker by another WORKER_PORT_STRIDE, so that files run in parallel.
  * Every test port stays below the kernel's ephemeral range (32768 up, where an outgoing
  * connection's local port can take one: a run found INFERENCE_ADMIN_PORT at 34182 taken).
