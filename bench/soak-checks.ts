@@ -96,3 +96,41 @@ export function latencyTrend(entries: readonly LedgerEntry[], startMs: number, f
   const rise = bootstrapCI(points.map((_, i) => i), riseOf);
   return { minutes, slope_ms_per_min: slope(points), rise, pass: rise.high <= maxRise };
 }
+
+/** One stage's part in the latency trend: reported beside the check, not judged. */
+export interface StageTrend {
+  /** The span's name; a client span's is suffixed " (client)", so that a call and its handler are told apart. */
+  stage: string;
+  /** Median duration in the first and the last minute of the steady part (ms). */
+  first_ms: number;
+  last_ms: number;
+  /** Least-squares slope of the per-minute medians, ms per minute. */
+  slope_ms_per_min: number;
+  /** Spans measured over the steady part. */
+  n: number;
+}
+
+/**
+ * Where a latency trend lives: for each stage, the slope of its per-minute median duration
+ * over the same minutes as the trend, from a sample of the unfaulted requests' traces. The
+ * stages nest (a request's root holds every other), so the deepest stage whose slope is
+ * about the root's is where the time went. Stages measured in fewer than 3 minutes are left out.
+ */
+export function stageTrends(samples: readonly { minute: number; durations: Readonly<Record<string, number[]>> }[], fromMinute: number): StageTrend[] {
+  const by = new Map<string, Map<number, number[]>>();
+  for (const s of samples) {
+    if (s.minute < fromMinute) continue;
+    for (const [stage, ds] of Object.entries(s.durations)) {
+      const m = by.get(stage) ?? new Map<number, number[]>();
+      m.set(s.minute, [...(m.get(s.minute) ?? []), ...ds]);
+      by.set(stage, m);
+    }
+  }
+  const out: StageTrend[] = [];
+  for (const [stage, m] of by) {
+    const minutes = [...m].sort(([a], [b]) => a - b).map(([x, ds]) => ({ x, y: median(ds), n: ds.length }));
+    if (minutes.length < 3) continue;
+    out.push({ stage, first_ms: minutes[0]!.y, last_ms: minutes.at(-1)!.y, slope_ms_per_min: slope(minutes), n: minutes.reduce((a, p) => a + p.n, 0) });
+  }
+  return out.sort((a, b) => b.slope_ms_per_min - a.slope_ms_per_min);
+}

@@ -18,7 +18,7 @@ import { parseCli } from '../stack/cli-args.ts';
 import { ConfigError, loadStackConfig } from '../stack/config.ts';
 import { REPO_ROOT } from '../stack/tools.ts';
 import { EVERY_REQUEST_SPANS, Spans } from '../target-pipeline/semconv.ts';
-import { ledgerVsTempo, latencyTrend, rssGrowth, unfaultedEntries, type LatencyTrend, type LedgerVsTempo, type RssGrowth, type RssSample } from './soak-checks.ts';
+import { ledgerVsTempo, latencyTrend, rssGrowth, stageTrends, unfaultedEntries, type LatencyTrend, type LedgerVsTempo, type RssGrowth, type RssSample, type StageTrend } from './soak-checks.ts';
 import { loadSoakConfig, SOAK_FILE, type SoakConfig } from './soak-config.ts';
 import { faultSchedule, type FaultWindow } from './soak-schedule.ts';
 import { rssSnapshot } from './memory.ts';
@@ -44,6 +44,9 @@ const SEARCH_LIMIT = 5_000;
 const DELIVERY_TIMEOUT_MS = 180_000;
 const DELIVERY_POLL_MS = 5_000;
 const OUT_DIR = path.join(REPO_ROOT, 'reports/soak');
+/** Unfaulted traces fetched per minute to say which stage a latency trend lives in (20 minutes: 1,200 fetches). */
+const STAGE_SAMPLE_PER_MINUTE = 60;
+const NANOS_PER_MS = 1e6;
 
 interface IncompleteTrace { trace_id: string; status: number; faults: string[]; lacks: string[] }
 
@@ -61,6 +64,8 @@ interface SoakResult {
   rss: RssGrowth[];
   rss_samples: RssSample[];
   trend: LatencyTrend;
+  /** Each stage's per-minute median over the steady part, steepest first (reported, not judged). */
+  stages: StageTrend[];
   checks: { name: string; holds: boolean; detail: string }[];
 }
 
@@ -142,6 +147,7 @@ async function soak(tb: Testbed, c: SoakConfig, log: (l: string) => void): Promi
   const rss = rssGrowth(samples, steadyS, c.minutes * 60, c.checks.rss_max_growth);
   const unfaulted = unfaultedEntries(entries, applied.map((w) => ({ on_ms: w.on_ms, off_ms: w.off_ms })), c.checks.settle_s * 1000);
   const trend = latencyTrend(unfaulted, t0, c.checks.steady_from_minute, c.checks.trend_max_rise);
+  const stages = stageTrends(await stageSamples(full, unfaulted, t0), c.checks.steady_from_minute);
 
   const faulted: Record<string, number> = {};
   for (const e of entries) for (const f of e.faults) faulted[f] = (faulted[f] ?? 0) + 1;
@@ -157,8 +163,32 @@ async function soak(tb: Testbed, c: SoakConfig, log: (l: string) => void): Promi
   return {
     config: c, started_at: new Date(t0).toISOString(), duration_s: Math.round((loadEnd - t0) / 1000), requests: entries.length, faulted, windows: applied,
     k6: { http_reqs: s?.http_reqs?.count, dropped_iterations: s?.dropped_iterations?.count ?? 0, p50_ms: s?.http_req_duration?.med, p95_ms: s?.http_req_duration?.['p(95)'] },
-    traces, rss, rss_samples: samples, trend, checks,
+    traces, rss, rss_samples: samples, trend, stages, checks,
   };
+}
+
+/** Span durations by stage of up to STAGE_SAMPLE_PER_MINUTE unfaulted traces a minute, spread over the minute. */
+async function stageSamples(full: TempoClient, unfaulted: readonly { trace_id: string; ts: number }[], t0: number) {
+  const byMinute = new Map<number, string[]>();
+  for (const e of unfaulted) {
+    const m = Math.floor((e.ts - t0) / 60_000);
+    byMinute.set(m, [...(byMinute.get(m) ?? []), e.trace_id]);
+  }
+  const picked = [...byMinute].map(([minute, ids]) => ({
+    minute, ids: ids.filter((_, i) => i % Math.max(1, Math.floor(ids.length / STAGE_SAMPLE_PER_MINUTE)) === 0).slice(0, STAGE_SAMPLE_PER_MINUTE),
+  }));
+  const traces = await full.tracesById(picked.flatMap((p) => p.ids));
+  return picked.map(({ minute, ids }) => {
+    const durations: Record<string, number[]> = {};
+    for (const id of ids) {
+      const t = traces.get(id);
+      for (const sp of t ? spansOf(t) : []) {
+        const stage = String(sp.kind).includes('CLIENT') || sp.kind === 3 ? `${sp.name} (client)` : sp.name;
+        (durations[stage] ??= []).push((Number(BigInt(sp.endTimeUnixNano) - BigInt(sp.startTimeUnixNano))) / NANOS_PER_MS);
+      }
+    }
+    return { minute, durations };
+  });
 }
 
 function markdown(r: SoakResult): string {
@@ -175,6 +205,12 @@ function markdown(r: SoakResult): string {
     '| minute | unfaulted median ms | n |',
     '|---|---|---|',
     ...r.trend.minutes.map((m) => `| ${m.minute} | ${m.median_ms.toFixed(1)} | ${m.n} |`),
+    '',
+    `Where the trend lives: each stage's median duration in unfaulted requests (up to ${STAGE_SAMPLE_PER_MINUTE} traces a minute from tenant full), steepest first; reported, not judged.`,
+    '',
+    '| stage | first minute ms | last minute ms | slope ms/min | spans |',
+    '|---|---|---|---|---|',
+    ...r.stages.map((st) => `| ${st.stage} | ${st.first_ms.toFixed(2)} | ${st.last_ms.toFixed(2)} | ${st.slope_ms_per_min.toFixed(3)} | ${st.n} |`),
     '',
   ].join('\n');
 }

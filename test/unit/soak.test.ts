@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LedgerEntry } from '../../faults/ledger.ts';
 import { lackingSpans } from '../../assertions/verdict/collect.ts';
-import { latencyTrend, ledgerVsTempo, rssGrowth, unfaultedEntries } from '../../bench/soak-checks.ts';
+import { latencyTrend, ledgerVsTempo, rssGrowth, stageTrends, unfaultedEntries } from '../../bench/soak-checks.ts';
 import { loadSoakConfig, SOAK_FILE } from '../../bench/soak-config.ts';
 import { faultSchedule } from '../../bench/soak-schedule.ts';
 
@@ -102,5 +102,23 @@ describe('lackingSpans', () => {
     expect(lackingSpans(['a', 'b', 'b'], ['a', 'b', 'b', 'c'])).toEqual(['c']);
     expect(lackingSpans(['a', 'b'], ['a', 'b', 'b'])).toEqual(['b']);
     expect(lackingSpans(['a', 'b', 'x'], ['a', 'b'])).toEqual([]);
+  });
+});
+
+describe('stageTrends', () => {
+  const minute = (m: number, inference: number) => ({ minute: m, durations: { 'ml.pipeline.request': [10 + inference, 11 + inference], 'ml.inference': [inference, inference + 1], cache_lookup: [0.1, 0.1] } });
+
+  it('should put the stage whose median rises first, with its slope, over the steady minutes only', () => {
+    const t = stageTrends([minute(0, 100), minute(1, 2), minute(2, 3), minute(3, 4)], 1);
+    expect(t.map((s) => s.stage)).toEqual(['ml.pipeline.request', 'ml.inference', 'cache_lookup']);
+    const inf = t.find((s) => s.stage === 'ml.inference')!;
+    expect(inf).toMatchObject({ first_ms: 2.5, last_ms: 4.5, n: 6 });
+    expect(inf.slope_ms_per_min).toBeCloseTo(1, 9);
+    expect(t.find((s) => s.stage === 'cache_lookup')!.slope_ms_per_min).toBeCloseTo(0, 9);
+  });
+
+  it('should leave out a stage measured in fewer than 3 minutes', () => {
+    const t = stageTrends([minute(1, 1), minute(2, 1), { minute: 3, durations: { 'ml.inference': [1], db_fallback: [5] } }, { minute: 4, durations: { db_fallback: [6] } }], 1);
+    expect(t.map((s) => s.stage)).not.toContain('db_fallback');
   });
 });
