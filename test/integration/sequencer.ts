@@ -1,13 +1,13 @@
 /**
- * The order integration files start in, longest first: with two workers each taking
- * the next file when it is free, that keeps the two about equally busy to the end. On a
- * clean clone vitest has no durations of its own yet and would order by file size, which
- * puts the short-to-read, long-to-run scenario files last.
+ * The order integration files start in within a lane (test/lanes.ts), longest first: with
+ * two workers each taking the next file when it is free (HARNESS_TEST_WORKERS=2), that keeps
+ * the two about equally busy to the end. On a clean clone vitest has no durations of its own
+ * yet and would order by file size, which puts the short-to-read, long-to-run scenario file last.
  */
 import path from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-/** Longest first, as measured in make test (2026-12-02, two workers); files not named here come after. */
+/** Longest first, as measured in make test (2026-12-03, in their lanes); files not named here come after. */
 export const LONGEST_FIRST = [
   'sampling', 'trace-delivery', 'scenarios', 'scale-out', 'faults', 'containers', 'external',
   'instrumentation-regression', 'graceful-shutdown', 'foundation', 'lifecycle',
