@@ -99,7 +99,7 @@ export function latencyTrend(entries: readonly LedgerEntry[], startMs: number, f
 
 /** One stage's part in the latency trend: reported beside the check, not judged. */
 export interface StageTrend {
-  /** The span's name; a client span's is suffixed " (client)", so that a call and its handler are told apart. */
+  /** The stage's row as the verdict names it (assertions/verdict/stages.ts, stageKey). */
   stage: string;
   /** Median duration in the first and the last minute of the steady part (ms). */
   first_ms: number;
@@ -121,9 +121,9 @@ export function stageTrends(samples: readonly { minute: number; durations: Reado
   for (const s of samples) {
     if (s.minute < fromMinute) continue;
     for (const [stage, ds] of Object.entries(s.durations)) {
-      const m = by.get(stage) ?? new Map<number, number[]>();
-      m.set(s.minute, [...(m.get(s.minute) ?? []), ...ds]);
-      by.set(stage, m);
+      let m = by.get(stage);
+      if (!m) by.set(stage, (m = new Map()));
+      m.set(s.minute, (m.get(s.minute) ?? []).concat(ds));
     }
   }
   const out: StageTrend[] = [];

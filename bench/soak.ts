@@ -13,6 +13,7 @@ import { assertK6Ran, k6Target, LOAD_SCRIPT, withTestbed, type Testbed } from '.
 import { runK6Script } from '../assertions/scenario/k6.ts';
 import { spansOf, TempoClient } from '../assertions/tempo/client.ts';
 import { lackingSpans } from '../assertions/verdict/collect.ts';
+import { spanDurationMs, spreadSample, stageKey } from '../assertions/verdict/stages.ts';
 import { loadPresets, variantKnobs } from '../faults/presets.ts';
 import { parseCli } from '../stack/cli-args.ts';
 import { ConfigError, loadStackConfig } from '../stack/config.ts';
@@ -46,7 +47,6 @@ const DELIVERY_POLL_MS = 5_000;
 const OUT_DIR = path.join(REPO_ROOT, 'reports/soak');
 /** Unfaulted traces fetched per minute to say which stage a latency trend lives in (20 minutes: 1,200 fetches). */
 const STAGE_SAMPLE_PER_MINUTE = 60;
-const NANOS_PER_MS = 1e6;
 
 interface IncompleteTrace { trace_id: string; status: number; faults: string[]; lacks: string[] }
 
@@ -167,25 +167,22 @@ async function soak(tb: Testbed, c: SoakConfig, log: (l: string) => void): Promi
   };
 }
 
-/** Span durations by stage of up to STAGE_SAMPLE_PER_MINUTE unfaulted traces a minute, spread over the minute. */
+/** Span durations by stage (the verdict's rows, stageKey) of up to STAGE_SAMPLE_PER_MINUTE unfaulted traces a minute, spread over the minute. */
 async function stageSamples(full: TempoClient, unfaulted: readonly { trace_id: string; ts: number }[], t0: number) {
   const byMinute = new Map<number, string[]>();
   for (const e of unfaulted) {
     const m = Math.floor((e.ts - t0) / 60_000);
-    byMinute.set(m, [...(byMinute.get(m) ?? []), e.trace_id]);
+    let ids = byMinute.get(m);
+    if (!ids) byMinute.set(m, (ids = []));
+    ids.push(e.trace_id);
   }
-  const picked = [...byMinute].map(([minute, ids]) => ({
-    minute, ids: ids.filter((_, i) => i % Math.max(1, Math.floor(ids.length / STAGE_SAMPLE_PER_MINUTE)) === 0).slice(0, STAGE_SAMPLE_PER_MINUTE),
-  }));
+  const picked = [...byMinute].map(([minute, ids]) => ({ minute, ids: spreadSample(ids, STAGE_SAMPLE_PER_MINUTE) }));
   const traces = await full.tracesById(picked.flatMap((p) => p.ids));
   return picked.map(({ minute, ids }) => {
     const durations: Record<string, number[]> = {};
     for (const id of ids) {
       const t = traces.get(id);
-      for (const sp of t ? spansOf(t) : []) {
-        const stage = String(sp.kind).includes('CLIENT') || sp.kind === 3 ? `${sp.name} (client)` : sp.name;
-        (durations[stage] ??= []).push((Number(BigInt(sp.endTimeUnixNano) - BigInt(sp.startTimeUnixNano))) / NANOS_PER_MS);
-      }
+      for (const sp of t ? spansOf(t) : []) (durations[stageKey(sp)] ??= []).push(spanDurationMs(sp));
     }
     return { minute, durations };
   });

@@ -15,6 +15,7 @@ import { median } from '../stats.ts';
 import { attrsToRecord, SEARCH_ALL_LIMIT, spansOf, type TempoClient, type TimeRange } from '../tempo/client.ts';
 import { diagnosticCoverage, type Coverage } from '../sampling/lab/coverage.ts';
 import { keptSet, matchedBy, SAMPLING_QUIET_MS, spanCounts, SPANS_PER_TRACE_MAX, waitForAllTraces, waitForSampling, waitForSamplingToSettle, wholeBySearch, type WholeTraces } from './collect.ts';
+import { spanDurationMs, spreadSample, stageKey } from './stages.ts';
 import { faultVerdict, judge, judgeCoverage, judgeWhole, keptUnfaulted, PASS_RECALL, type FaultVerdict, type KeptUnfaulted, type Mismatch } from './compute.ts';
 import type { SamplerCounts } from './collector-metrics.ts';
 import { explainMissed } from './missing-signal.ts';
@@ -219,31 +220,19 @@ async function waterfallFor(full: TempoClient, faulted: LedgerEntry[]): Promise<
 }
 
 /**
- * A span's row in the stage breakdown: its name, and for the HTTP spans between services
- * (two of one name, the caller's and the callee's) which side it is, so that the time a
- * call spends between the two shows as the CLIENT row less the SERVER row.
- */
-function stageKey(s: { name: string; kind?: string | number }): string {
-  const side = s.kind === 'SPAN_KIND_CLIENT' ? 'client' : s.kind === 'SPAN_KIND_SERVER' ? 'server' : undefined;
-  return side && !(Object.values(Spans) as string[]).includes(s.name) ? `${s.name} (${side})` : s.name;
-}
-
-/**
  * Median duration of each span name over a sample of faulted and unfaulted traces, and
  * the execution provider those traces' inference spans report.
  */
 async function stageBreakdown(full: TempoClient, entries: LedgerEntry[]): Promise<{ stages: ScenarioVerdict['stages']; device: string }> {
   let device = 'unknown';
-  const sample = (xs: LedgerEntry[]) => xs.filter((_, i) => i % Math.max(1, Math.floor(xs.length / STAGE_SAMPLE)) === 0).slice(0, STAGE_SAMPLE);
   const collect = async (xs: LedgerEntry[]) => {
     const by = new Map<string, number[]>();
-    for (const e of sample(xs)) {
+    for (const e of spreadSample(xs, STAGE_SAMPLE)) {
       const t = await full.traceById(e.trace_id);
       for (const s of t ? spansOf(t) : []) {
         if (s.name === Spans.inference) device = String(attrsToRecord(s.attributes)[Attr.deviceType] ?? device);
-        const d = Number(BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano)) / 1e6;
         const key = stageKey(s);
-        by.set(key, [...(by.get(key) ?? []), d]);
+        by.set(key, [...(by.get(key) ?? []), spanDurationMs(s)]);
       }
     }
     return by;

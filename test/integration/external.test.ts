@@ -21,8 +21,7 @@ import { ManagedProcess, tail, type ExitInfo } from '../../stack/process.ts';
 import { PIPELINE_SCRAPE_JOB } from '../../stack/prometheus.ts';
 import { REPO_ROOT } from '../../stack/tools.ts';
 import { waitFor } from '../../stack/wait.ts';
-import { LOAD_ENDED_LINE } from '../../assertions/scenario/run.ts';
-import { processesWithEnv, scenarioEnv, SCENARIO_COMMAND_TIMEOUT_MS } from './helpers/scenario-command.ts';
+import { processesWithEnv, scenarioEnv, SCENARIO_COMMAND_TIMEOUT_MS, watchLoadEnd } from './helpers/scenario-command.ts';
 import { SLOT_PORT_STRIDE, testStackConfig, TEST_PORT_OFFSET } from './helpers/stack.ts';
 
 const PATTERN = 'cold-start';
@@ -68,7 +67,7 @@ async function scenario(name: string, env: Record<string, string>, offset = TEST
     name: `scenario-${name}`, command: process.execPath, args: ['assertions/run-scenario.ts', PATTERN, '--short'], cwd: REPO_ROOT, logDir: dir, env: e,
   });
   const timer = setTimeout(() => void proc.stop(5_000), SCENARIO_COMMAND_TIMEOUT_MS);
-  if (onLoadEnded) proc.waitForLog(LOAD_ENDED_LINE, `scenario ${name} to end its load`, SCENARIO_COMMAND_TIMEOUT_MS).then(onLoadEnded, onLoadEnded);
+  if (onLoadEnded) watchLoadEnd(proc, name, onLoadEnded);
   const exit = await proc.exited.finally(() => clearTimeout(timer));
   onLoadEnded?.();
   const file = path.join(e.HARNESS_REPORTS_DIR!, PATTERN, 'verdict.json');

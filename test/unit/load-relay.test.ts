@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LOAD_ENDED_LINE, loadEndedLine } from '../../assertions/scenario/run.ts';
 import { LoadRelay, type RelayLeg } from '../integration/helpers/load-relay.ts';
 
 /** Which of the asked legs have started, in order, after the microtasks settle. */
@@ -56,5 +57,10 @@ describe('LoadRelay', () => {
 
   it('should refuse a relay without slots', () => {
     expect(() => new LoadRelay(0)).toThrow(/positive integer/);
+  });
+
+  it('should hear the line a run prints when its load has ended, and no other', () => {
+    expect(LOAD_ENDED_LINE.test(`[soak] x\n[gpu-queue] ${loadEndedLine(122)}\n`)).toBe(true);
+    expect(LOAD_ENDED_LINE.test(`[gpu-queue] k6: 15/s, 4 s warm-up then 15 s with gpu-starvation`)).toBe(false);
   });
 });

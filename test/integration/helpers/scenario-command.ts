@@ -71,6 +71,15 @@ export function scenarioEnv(root: string, extra: Record<string, string> = {}, of
   };
 }
 
+/**
+ * Calls `ended` once the run in `proc` prints that its load has ended (LOAD_ENDED_LINE), or
+ * once it has exited without printing it. `ended` may be called again after that: it must
+ * not mind.
+ */
+export function watchLoadEnd(proc: ManagedProcess, name: string, ended: () => void): void {
+  proc.waitForLog(LOAD_ENDED_LINE, `scenario ${name} to end its load`, SCENARIO_COMMAND_TIMEOUT_MS).then(ended, ended);
+}
+
 export interface ScenarioCommandOptions {
   /** Port offset of the run's stack and pipeline (default TEST_PORT_OFFSET): runs alive at once each need their own. */
   portOffset?: number;
@@ -84,10 +93,7 @@ export async function runScenarioCommand(pattern: string, command: string, extra
   const env = scenarioEnv(root, extraEnv, offset);
   const proc = ManagedProcess.start({ name: `scenario-${pattern}`, command: 'bash', args: ['-eo', 'pipefail', '-c', command], cwd: REPO_ROOT, logDir: root, env });
   const timer = setTimeout(() => void proc.stop(5_000), SCENARIO_COMMAND_TIMEOUT_MS);
-  if (opts.onLoadEnded) {
-    const ended = opts.onLoadEnded;
-    proc.waitForLog(LOAD_ENDED_LINE, `scenario ${pattern} to end its load`, SCENARIO_COMMAND_TIMEOUT_MS).then(ended, ended);
-  }
+  if (opts.onLoadEnded) watchLoadEnd(proc, pattern, opts.onLoadEnded);
   const exit = await proc.exited.finally(() => clearTimeout(timer));
   opts.onLoadEnded?.();
   const file = path.join(env.HARNESS_REPORTS_DIR!, pattern, 'verdict.json');
