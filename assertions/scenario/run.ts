@@ -113,7 +113,7 @@ export async function runScenarioWithData(spec: ScenarioSpec, opts: RunOptions =
       entries, range, faultPhase: { start_ms: faultStartMs, s: spec.fault_s }, stackStartedAt: tb.startedAt, collectorTelemetryUrl: stack.endpoints.collectorTelemetryUrl,
       samplingWaitMs: stack instanceof ExternalRunningStack ? stack.samplingWaitMs : 0, stackKind: stack.kind,
       faults: faultsInScope, detection: spec.detection, recall: spec.recall, minFaulted: spec.min_faulted, labTenants: lab.map((p) => ({ name: p.name, tenant: labTenant(p) })),
-      signal: waits.signal,
+      signal: waits.signal, readWhole: [...faulted, ...unfaultedSample(entries)].map((e) => e.trace_id),
     });
     Object.assign(timings, v.timings);
     const { perFault, baselineMatches, kept, keptHarness, keptSeed, coverage, whole, failures, crossCheck } = v;
@@ -133,7 +133,7 @@ export async function runScenarioWithData(spec: ScenarioSpec, opts: RunOptions =
       });
     }
     // Fetched once from tenant full: the policy sets' measures and the report's trace browser read them.
-    const fullFaulted = await full.tracesById(faulted.map((e) => e.trace_id));
+    const fullFaulted = new Map(faulted.map((e) => [e.trace_id, v.wholeTraces.get(e.trace_id)]));
     const policySets = lab.length ? await measurePolicySets(full, {
       tempoUrl: stack.endpoints.tempoUrl, collectorTelemetryUrl: ownEndpoint(stack, 'collectorTelemetryUrl', 'measuring policy sets (POLICIES=...)'),
     }, lab, {
@@ -182,11 +182,10 @@ export async function runScenarioWithData(spec: ScenarioSpec, opts: RunOptions =
       ...(notMeasured.length ? { not_measured: notMeasured } : {}),
       fault_counters: counters.faults.filter((f) => f.enabled || Object.values(f.counters).some((n) => n > 0)).map((f) => ({ name: f.name, counters: f.counters })),
     };
-    const sample = await full.tracesById(unfaultedSample(entries).map((e) => e.trace_id));
     const reportData = buildReportData({
       scenario: spec.name, short: spec.short, warmup_s: spec.warmup_s, fault_s: spec.fault_s, faults: faultsInScope,
       detection: Object.fromEntries([...v.matched.keys()].map((f) => [f, spec.detection[f]])),
-      entries, matched: v.matched, traces: new Map([...fullFaulted, ...sample]),
+      entries, matched: v.matched, traces: v.wholeTraces,
     });
     return { verdict, reportData };
   } finally {

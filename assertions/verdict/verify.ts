@@ -12,7 +12,7 @@ import type { NotMeasured, ScenarioVerdict } from '../reports/types.ts';
 import { waterfall } from '../reports/waterfall.ts';
 import type { RecallMode } from '../scenario/config.ts';
 import { median } from '../stats.ts';
-import { attrsToRecord, SEARCH_ALL_LIMIT, spansOf, type TempoClient, type TimeRange } from '../tempo/client.ts';
+import { attrsToRecord, SEARCH_ALL_LIMIT, spansOf, type OtlpTrace, type TempoClient, type TimeRange } from '../tempo/client.ts';
 import { diagnosticCoverage, type Coverage } from '../sampling/lab/coverage.ts';
 import { keptSet, matchedBy, SAMPLING_QUIET_MS, spanCounts, SPANS_PER_TRACE_MAX, waitForAllTraces, waitForSampling, waitForSamplingToSettle, wholeBySearch, type WholeTraces } from './collect.ts';
 import { spanDurationMs, spreadSample, stageKey } from './stages.ts';
@@ -61,6 +61,11 @@ export interface VerifyInput {
   signal?: AbortSignal;
   /** How long each wait on Tempo may take (default TRACE_WAIT_MS). */
   waitMs?: number;
+  /**
+   * Traces to fetch whole from tenant full for the caller (the report's trace browser, the
+   * lab's measures): read while the samplers are still deciding, once every run trace is searchable.
+   */
+  readWhole?: string[];
 }
 
 export interface VerifyResult {
@@ -83,6 +88,8 @@ export interface VerifyResult {
   device: string;
   /** Milliseconds per step, for the run's timings and the bench's breakdown. */
   timings: Record<string, number>;
+  /** The traces of readWhole, by id (undefined: not found). */
+  wholeTraces: Map<string, OtlpTrace | undefined>;
 }
 
 export async function verifyRun(input: VerifyInput): Promise<VerifyResult> {
@@ -120,6 +127,8 @@ export async function verifyRun(input: VerifyInput): Promise<VerifyResult> {
     return p;
   };
   const keptSets = when(settled, () => Promise.all([keptSet(harnessTenant, range), keptSet(seedTenant, range)]));
+  const readWhole = when(searchable, () => full.tracesById(input.readWhole ?? [])).finally(() => mark('read_whole_ms'));
+  readWhole.catch(() => undefined);
   const wholeCounts = when(Promise.all([settled, searchable]), () => Promise.all([spanCounts(full, range), spanCounts(harnessTenant, range)]));
 
   await searchable;
@@ -187,7 +196,7 @@ export async function verifyRun(input: VerifyInput): Promise<VerifyResult> {
   return {
     perFault, ...(baselineMatches ? { baselineMatches } : {}), kept, keptHarness, keptSeed, coverage, whole, failures,
     ...(crossCheck ? { crossCheck } : {}), notMeasured, matched: matchedByFault,
-    waterfall: wf, stages, device, timings,
+    waterfall: wf, stages, device, timings, wholeTraces: await readWhole,
   };
 }
 

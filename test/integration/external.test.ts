@@ -36,10 +36,10 @@ const stackEnv = {
 };
 /**
  * The longest the separate stack's Collector takes to store a decision: the seed set's
- * decision_wait (the scenario's) or the harness set's 5 s after the root
+ * decision_wait (the scenario's) or the harness set's 4 s after the root
  * (docker/otelcol/config.yaml), plus a second for the batch and the export.
  */
-const SAMPLING_WAIT = `${Math.max(Number.parseInt(spec.decision_wait, 10), 5) + 1}s`;
+const SAMPLING_WAIT = `${Math.max(Number.parseInt(spec.decision_wait, 10), 4) + 1}s`;
 
 async function stackCli(cmd: 'up' | 'down'): Promise<{ exit: ExitInfo; log: string }> {
   const proc = ManagedProcess.start({ name: `stack-${cmd}`, command: process.execPath, args: ['stack/cli.ts', cmd], cwd: REPO_ROOT, logDir: root, env: stackEnv });
