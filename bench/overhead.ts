@@ -20,6 +20,7 @@ import { alternatingBlocks, k6Block, SIDES, type Block, type Tracing } from './b
 import { loadReportAssets } from '../assertions/reports/assets.ts';
 import { writeIndex } from '../assertions/reports/index-page.ts';
 import { renderBenchPage } from './html.ts';
+import { BACKEND_NICE, reniceThreads } from './backend-nice.ts';
 
 /**
  * Rates the 2-core machine serves with the pretrained model even untraced: above about
@@ -85,6 +86,8 @@ export async function launchTwoPipelines(stack: LocalRunningStack, cfg: StackCon
   env: Partial<Record<Tracing, Record<string, string>>> = {}): Promise<TwoPipelines> {
   const token = randomBytes(18).toString('hex');
   const started: Partial<Record<Tracing, RunningPipeline>> = {};
+  const backendPids = stack.processes.flatMap((p) => (p.pid ? [p.pid] : []));
+  if (BACKEND_NICE > 0) reniceThreads(backendPids, BACKEND_NICE);
   const stop = async () => {
     await started.off?.stop();
     await started.on?.stop();
@@ -105,6 +108,7 @@ export async function launchTwoPipelines(stack: LocalRunningStack, cfg: StackCon
       log(`[bench] warm-up, tracing ${tracing}`);
       await k6Block(started[tracing]!.gatewayUrl, WARMUP_RATE, WARMUP_S, cfg.runDir, `${tracing}-warmup`);
     }
+    if (BACKEND_NICE > 0) log(`[bench] Tempo, the Collector and Prometheus at nice ${BACKEND_NICE} (${reniceThreads(backendPids, BACKEND_NICE)} threads)`);
   } catch (err) {
     await stop();
     throw err;
@@ -195,6 +199,8 @@ export interface OverheadResult {
   bootstrap: { resamples: number; seed: number; level: number };
   /** Extra settings each pipeline ran with (BENCH_ON_ENV, BENCH_OFF_ENV). */
   side_env: Record<Tracing, Record<string, string>>;
+  /** The backends' nice value (BENCH_BACKEND_NICE; 0: equal to the pipeline's). Absent in reports older than it: 0. */
+  backend_nice?: number;
   rows: OverheadRow[];
   wall_s: number;
 }
@@ -213,7 +219,7 @@ export async function measureOverhead(p: TwoPipelines, runDir: string, log: (l: 
     rows.push(row);
   }
   return {
-    rates: RATES, rounds: ROUNDS, block_s: BLOCK_S, bootstrap: { resamples: BOOTSTRAP_RESAMPLES, seed: BOOTSTRAP_SEED, level: 0.95 }, side_env: SIDE_ENV,
+    rates: RATES, rounds: ROUNDS, block_s: BLOCK_S, bootstrap: { resamples: BOOTSTRAP_RESAMPLES, seed: BOOTSTRAP_SEED, level: 0.95 }, side_env: SIDE_ENV, backend_nice: BACKEND_NICE,
     rows: markSaturated(rows), wall_s: (performance.now() - t0) / 1000,
   };
 }
@@ -223,8 +229,8 @@ const f = (x: number | undefined, d = 1) => (x === undefined || Number.isNaN(x) 
 export const ci = (r: RatioInterval, d = 3) => `${f(r.ratio, d)} [${f(r.low, d)}, ${f(r.high, d)}]`;
 
 /** The command line that reproduces a result: the knobs as they were. */
-export function knobs(r: Pick<OverheadResult, 'rates' | 'rounds' | 'block_s' | 'side_env'>): string {
-  return `${knobsEnv(r.side_env)}BENCH_RATES=${r.rates.join(',')} BENCH_ROUNDS=${r.rounds} BENCH_BLOCK_S=${r.block_s}`;
+export function knobs(r: Pick<OverheadResult, 'rates' | 'rounds' | 'block_s' | 'side_env' | 'backend_nice'>): string {
+  return `${knobsEnv(r.side_env)}${r.backend_nice ? `BENCH_BACKEND_NICE=${r.backend_nice} ` : ''}BENCH_RATES=${r.rates.join(',')} BENCH_ROUNDS=${r.rounds} BENCH_BLOCK_S=${r.block_s}`;
 }
 
 /** BENCH_ON_ENV / BENCH_OFF_ENV as set, each followed by a space; empty when neither is. */
@@ -266,7 +272,9 @@ The tracing on/off part of make bench alone: per rate, BENCH_ROUNDS rounds of on
 BENCH_BLOCK_S-second block per side, ratios with 95% paired block-bootstrap intervals.
 Knobs (environment): BENCH_RATES (now ${RATES.join(',')}), BENCH_ROUNDS (now ${ROUNDS}), BENCH_BLOCK_S (now ${BLOCK_S}),
 BENCH_ON_ENV and BENCH_OFF_ENV (extra KEY=VALUE settings per pipeline, e.g. to compare two
-span-export settings: BENCH_OFF_ENV='HARNESS_TRACING=on HARNESS_SPAN_EXPORT_DELAY_MS=1000').
+span-export settings: BENCH_OFF_ENV='HARNESS_TRACING=on HARNESS_SPAN_EXPORT_DELAY_MS=1000'),
+BENCH_BACKEND_NICE (0-19, now ${BACKEND_NICE}: Tempo, the Collector and Prometheus at that CPU
+priority, standing in for backends on machines of their own).
 Writes reports/bench/overhead.json, overhead.md and overhead-blocks.json. Exit code 2 when it failed.`;
 
 if (import.meta.main) {

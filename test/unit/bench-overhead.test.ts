@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { Block } from '../../bench/blocks.ts';
 import { cpuMsOfStat, processLabel } from '../../bench/cpu.ts';
 import { partOfFrame, summariseProfile, type CpuProfile } from '../../bench/cpu-profile.ts';
-import { ci, markSaturated, overheadRow, pairsOf } from '../../bench/overhead.ts';
+import { ci, knobs, markSaturated, overheadRow, pairsOf } from '../../bench/overhead.ts';
+import { parseNice, reniceThreads } from '../../bench/backend-nice.ts';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 
 const OTEL = 'file:///repo/node_modules/@opentelemetry';
 
@@ -147,5 +150,31 @@ describe('overheadRow', () => {
 
   it('should print a ratio with its interval', () => {
     expect(ci({ ratio: 1.0123, low: 1.004, high: 1.0216, level: 0.95, resamples: 10 })).toBe('1.012 [1.004, 1.022]');
+  });
+});
+
+describe('BENCH_BACKEND_NICE', () => {
+  it('should take 0 to 19 and name the setting when given anything else', () => {
+    expect(parseNice(undefined)).toBe(0);
+    expect(parseNice('19')).toBe(19);
+    for (const bad of ['-1', '20', '5.5', 'low']) expect(() => parseNice(bad)).toThrow(`BENCH_BACKEND_NICE=${bad}: an integer from 0 to 19`);
+  });
+
+  it('should renice every thread of a process, which its threads then report', () => {
+    // A child of this test at its own pid: its one thread goes to nice 7 and /proc says so.
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)']);
+    try {
+      expect(reniceThreads([child.pid!], 7)).toBeGreaterThanOrEqual(1);
+      const nice = Number(fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+      expect(nice).toBe(7);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('should put the setting into the command that reproduces a run only when it is set', () => {
+    const base = { rates: [10], rounds: 2, block_s: 3, side_env: { on: {}, off: {} } };
+    expect(knobs(base)).toBe('BENCH_RATES=10 BENCH_ROUNDS=2 BENCH_BLOCK_S=3');
+    expect(knobs({ ...base, backend_nice: 19 })).toBe('BENCH_BACKEND_NICE=19 BENCH_RATES=10 BENCH_ROUNDS=2 BENCH_BLOCK_S=3');
   });
 });
