@@ -96,22 +96,54 @@ interface JobRun {
   nice: number;
   code: number;
   seconds: number;
-  /** Where its output went; undefined when it streamed to the terminal. */
-  log?: string;
+  /** Where its output went (also what streamed to the terminal). */
+  log: string;
+  /** Whether its output also streamed to the terminal as it came. */
+  streamed: boolean;
 }
 
-function runJob(job: Job, nice: number, logFile: string | undefined): Promise<JobRun> {
+/**
+ * Runs a job with its output in logFile; with stream, also to the terminal as it comes
+ * (the log then keeps what streamed, so that its failures can be printed again at the end).
+ */
+function runJob(job: Job, nice: number, logFile: string, stream = false): Promise<JobRun> {
   const t0 = performance.now();
-  const out = logFile ? fs.openSync(logFile, 'w') : 'inherit';
+  const out = fs.openSync(logFile, 'w');
   const child: ChildProcess = spawn(process.execPath, job.args, {
-    cwd: REPO_ROOT, stdio: ['ignore', out, out], env: { ...process.env, ...job.env, ...(logFile ? { FORCE_COLOR: '0' } : {}) },
+    cwd: REPO_ROOT, stdio: ['ignore', stream ? 'pipe' : out, stream ? 'pipe' : out],
+    env: { ...process.env, ...job.env, ...(stream ? {} : { FORCE_COLOR: '0' }) },
   });
+  for (const s of stream ? [child.stdout!, child.stderr!] : []) s.on('data', (chunk: Buffer) => { process.stdout.write(chunk); fs.writeSync(out, chunk); });
   // Before vitest starts a worker: every process of the job inherits the priority.
   if (nice !== 0 && child.pid) os.setPriority(child.pid, nice);
-  return new Promise((resolve) => child.on('exit', (code, signal) => {
-    if (typeof out === 'number') fs.closeSync(out);
-    resolve({ job, nice, code: code ?? (signal ? 1 : 0), seconds: Math.round((performance.now() - t0) / 1000), log: logFile });
+  return new Promise((resolve) => child.on('close', (code, signal) => {
+    fs.closeSync(out);
+    resolve({ job, nice, code: code ?? (signal ? 1 : 0), seconds: Math.round((performance.now() - t0) / 1000), log: logFile, streamed: stream });
   }));
+}
+
+const ANSI = /\x1b\[[0-9;]*m/g;
+/** How much of one job's failures is printed at the end: CI often shows only the tail of the output. */
+export const DIGEST_MAX_CHARS = 6_000;
+/** Lines of a log shown when it holds no vitest failure section (a crash, a tsc error). */
+export const DIGEST_TAIL_LINES = 30;
+
+/**
+ * What a failed job's log says went wrong: vitest's "Failed Tests" / "Failed Suites" /
+ * "Unhandled Errors" sections, or the log's last lines where it has none; cut to
+ * DIGEST_MAX_CHARS from the start, where the first failure is.
+ */
+export function failureDigest(log: string): string {
+  const lines = log.replace(ANSI, '').split('\n');
+  const from = lines.findIndex((l) => /⎯{3,}\s*(Failed Tests|Failed Suites|Unhandled Errors?)\b/.test(l));
+  let picked: string[];
+  if (from < 0) picked = lines.slice(-DIGEST_TAIL_LINES);
+  else {
+    const to = lines.findIndex((l, i) => i > from && /^\s*Test Files\s/.test(l));
+    picked = lines.slice(from, to < 0 ? undefined : to);
+  }
+  const text = picked.join('\n').trim();
+  return text.length > DIGEST_MAX_CHARS ? `${text.slice(0, DIGEST_MAX_CHARS)}\n[... cut at ${DIGEST_MAX_CHARS} characters]` : text;
 }
 
 const USAGE = `make test: node test/lanes.ts [--one-lane]
@@ -119,8 +151,9 @@ const USAGE = `make test: node test/lanes.ts [--one-lane]
 Runs side by side (see CHECKS and LANES in test/lanes.ts): the type-check and the unit tests
 at nice ${CHECKS_NICE}; the load-sensitive integration files one at a time at normal priority,
 streaming here; the other integration files one at a time at nice ${BACKGROUND_NICE}. What did
-not stream is printed when all are done (and kept in .runs/test-<name>.log). Exit 0 only
-when every one passes.
+not stream is printed when all are done, then what failed in each job that failed, last,
+where a CI page that shows only the tail shows it (every job's whole output is kept in
+.runs/test-<name>.log). Exit 0 only when every one passes.
 
   --one-lane   the type-check and the unit tests first, then, if they pass, every integration
                file one after another at normal priority (as before the lanes)
@@ -142,7 +175,8 @@ async function main(): Promise<number> {
     printLogs(runs);
     if (runs.every((r) => r.code === 0)) {
       buildFeatureStore();
-      runs.push(await runJob(integrationJob({ name: 'all', files: LANES.flatMap((l) => l.files), nice: 0, portOffset: LANES[0]!.portOffset }), 0, undefined));
+      const all = integrationJob({ name: 'all', files: LANES.flatMap((l) => l.files), nice: 0, portOffset: LANES[0]!.portOffset });
+      runs.push(await runJob(all, 0, logOf(all), true));
     }
   } else {
     // Built once before the lanes start, so that two vitest processes never both build it.
@@ -150,20 +184,24 @@ async function main(): Promise<number> {
     // The first lane streams to the terminal; the rest go to a log each, printed after.
     const [first, ...rest] = LANES;
     runs.push(...(await Promise.all([
-      runJob(integrationJob(first!), first!.nice, undefined),
+      runJob(integrationJob(first!), first!.nice, logOf(integrationJob(first!)), true),
       ...CHECKS.map((j) => runJob(j, CHECKS_NICE, logOf(j))),
       ...rest.map((l) => runJob(integrationJob(l), l.nice, logOf(integrationJob(l)))),
     ])));
     printLogs(runs);
+  }
+  for (const r of runs.filter((x) => x.code !== 0)) {
+    console.log(`\n---- what failed in ${r.job.name} (its whole log: ${path.relative(REPO_ROOT, r.log)}) ----`);
+    console.log(failureDigest(fs.readFileSync(r.log, 'utf8')));
   }
   for (const r of runs) console.log(`${r.job.name} (nice ${r.nice}): exit ${r.code}, ${r.seconds} s`);
   return runs.some((r) => r.code !== 0) ? 1 : 0;
 }
 
 function printLogs(runs: JobRun[]): void {
-  for (const r of runs.filter((x) => x.log)) {
-    console.log(`\n---- ${r.job.name} (nice ${r.nice}), exit ${r.code}, its log ${path.relative(REPO_ROOT, r.log!)} ----`);
-    process.stdout.write(fs.readFileSync(r.log!, 'utf8'));
+  for (const r of runs.filter((x) => !x.streamed)) {
+    console.log(`\n---- ${r.job.name} (nice ${r.nice}), exit ${r.code}, its log ${path.relative(REPO_ROOT, r.log)} ----`);
+    process.stdout.write(fs.readFileSync(r.log, 'utf8'));
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BACKGROUND_NICE, integrationFiles, laneProblems, LANES } from '../lanes.ts';
+import { BACKGROUND_NICE, DIGEST_MAX_CHARS, DIGEST_TAIL_LINES, failureDigest, integrationFiles, laneProblems, LANES } from '../lanes.ts';
 import { testPorts } from '../integration/helpers/scenario-command.ts';
 import { RELAY_SLOTS } from '../integration/helpers/scenario-suite.ts';
 import { SLOT_PORT_STRIDE, WORKER_PORT_STRIDE } from '../integration/helpers/stack.ts';
@@ -44,5 +44,22 @@ describe('integration lanes', () => {
       }
     }
     expect(clashes).toEqual([]);
+  });
+
+  it('should print a failed job\'s vitest failure sections without colours, and the last lines of a log that has none', () => {
+    const log = [
+      '\x1b[32m✓\x1b[39m test/integration/a.test.ts (3 tests)',
+      '⎯⎯⎯⎯⎯⎯⎯ \x1b[31mFailed Tests 1\x1b[39m ⎯⎯⎯⎯⎯⎯⎯',
+      ' FAIL  test/integration/b.test.ts > b > should hold',
+      'AssertionError: expected 0.98 to be 1',
+      '',
+      ' Test Files  1 failed | 1 passed (2)',
+      '      Tests  1 failed | 3 passed (4)',
+    ].join('\n');
+    expect(failureDigest(log)).toBe('⎯⎯⎯⎯⎯⎯⎯ Failed Tests 1 ⎯⎯⎯⎯⎯⎯⎯\n FAIL  test/integration/b.test.ts > b > should hold\nAssertionError: expected 0.98 to be 1');
+    const crash = Array.from({ length: DIGEST_TAIL_LINES + 5 }, (_, i) => `line ${i}`).join('\n');
+    expect(failureDigest(crash).split('\n')).toEqual(Array.from({ length: DIGEST_TAIL_LINES }, (_, i) => `line ${i + 5}`));
+    const long = `⎯⎯⎯ Failed Tests 9 ⎯⎯⎯\n${'x'.repeat(DIGEST_MAX_CHARS * 2)}`;
+    expect(failureDigest(long)).toMatch(new RegExp(`^⎯⎯⎯ Failed Tests 9 ⎯⎯⎯\\nx+\\n\\[\\.\\.\\. cut at ${DIGEST_MAX_CHARS} characters\\]$`));
   });
 });
