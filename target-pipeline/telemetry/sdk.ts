@@ -4,7 +4,7 @@
  * No auto-instrumentation: every span the pipeline emits is one of the contract's,
  * so the span set of a trace is known exactly (the "no span lost" checks rely on it).
  */
-import { metrics, trace, type Meter, type Tracer } from '@opentelemetry/api';
+import { diag, DiagLogLevel, metrics, trace, type DiagLogger, type Meter, type Tracer } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -27,7 +27,15 @@ export const SPAN_EXPORT_DELAY_MS = 500;
 export const SPAN_EXPORT_BATCH_SIZE = 512;
 export const SPAN_QUEUE_SIZE = 16_384;
 export const METRIC_EXPORT_INTERVAL_MS = 2_000;
-export const EXPORT_TIMEOUT_MS = 2_000;
+/**
+ * How long one export may take before the SDK gives up on it and drops its spans: the
+ * OpenTelemetry default (OTEL_EXPORTER_OTLP_TIMEOUT). A shorter bound dropped whole batches
+ * when the Collector was starved of CPU for a moment; the stop stays bounded by its own flush
+ * deadline (service/run.ts).
+ */
+export const EXPORT_TIMEOUT_MS = 10_000;
+/** What the SDK's own diagnostics are printed with: its errors are how a dropped export shows. */
+export const SDK_DIAG_PREFIX = 'OpenTelemetry SDK:';
 /** Latency buckets (ms) for the per-stage histograms: cache hits (<2 ms) to cold starts (seconds). */
 export const LATENCY_BUCKETS_MS = [1, 2, 5, 10, 20, 50, 100, 200, 300, 500, 800, 1200, 2000, 5000];
 export const ATTEMPT_BUCKETS = [1, 2, 3, 4];
@@ -62,6 +70,9 @@ export function startTelemetry(opts: TelemetryOptions): Telemetry {
       shutdown: async () => {},
     };
   }
+  // An export the SDK gives up on (timed out, refused) drops its spans and says so only
+  // through diag, which prints nothing until a logger is set: without one a lost batch is silent.
+  diag.setLogger(sdkDiagLogger(opts.serviceName), { logLevel: DiagLogLevel.ERROR, suppressOverrideMessage: true });
   const base = opts.otlpHttpUrl.replace(/\/+$/, '');
   const spanProcessor = new BatchSpanProcessor({
     exporter: new OTLPTraceExporter({ url: `${base}/v1/traces`, timeoutMillis: EXPORT_TIMEOUT_MS }),
@@ -105,4 +116,11 @@ export function startTelemetry(opts: TelemetryOptions): Telemetry {
     },
     shutdown: () => sdk.shutdown(),
   };
+}
+
+/** The SDK's errors on the service's stderr (its log), named as the service's own. */
+function sdkDiagLogger(serviceName: string): DiagLogger {
+  const print = (message: string, ...args: unknown[]) => console.error(`${serviceName}: ${SDK_DIAG_PREFIX} ${message}`, ...args);
+  const ignore = () => {};
+  return { error: print, warn: print, info: ignore, debug: ignore, verbose: ignore };
 }

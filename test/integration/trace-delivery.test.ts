@@ -18,7 +18,7 @@ import { scrape, sumOf } from '../../assertions/verdict/prom-text.ts';
 import { COLLECTOR_CONFIG, TEMPO_QUERY_QUEUE_CLEANUP_MS } from '../../stack/local.ts';
 import { waitFor } from '../../stack/wait.ts';
 import { SPAN_EXPORT_DELAY_MS } from '../../target-pipeline/telemetry/sdk.ts';
-import { completeness, describeLoss, startK6Load } from './helpers/delivery.ts';
+import { completeness, describeLoss, sdkErrors, startK6Load } from './helpers/delivery.ts';
 import { useTestRig } from './helpers/pipeline.ts';
 
 /** The scenarios' baseline rate (scenarios/patterns.json defaults). */
@@ -65,14 +65,16 @@ const exportedAroundRestart = (e: LedgerEntry, down: number, back: number): bool
 
 const rig = useTestRig();
 
-/** Waits until every id is whole in tenant full; on the deadline, fails with what is still lost. */
+/** Waits until every id is whole in tenant full; on the deadline, fails with what is still lost and what the services' SDKs reported. */
 async function expectAllDelivered(ids: string[], timeoutMs: number): Promise<{ spans: number; ms: number }> {
   const t0 = performance.now();
   const c = await waitFor(async () => {
     const c = await completeness(rig.full, ids);
     if (c.missing.length || c.incomplete.length) throw new Error(describeLoss(c, ids.length));
     return c;
-  }, { what: `all ${ids.length} ledger traces whole in tenant full`, timeoutMs });
+  }, { what: `all ${ids.length} ledger traces whole in tenant full`, timeoutMs }).catch((err: Error) => {
+    throw new Error(`${err.message}${sdkErrors(rig.pipeline.processes.values())}`);
+  });
   return { spans: c.spans, ms: Math.round(performance.now() - t0) };
 }
 

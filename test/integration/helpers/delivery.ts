@@ -8,7 +8,23 @@ import { lackingSpans } from '../../../assertions/verdict/collect.ts';
 import { ManagedProcess } from '../../../stack/process.ts';
 import { REPO_ROOT, requireTool } from '../../../stack/tools.ts';
 import { Attr, EVERY_REQUEST_SPANS, Spans } from '../../../target-pipeline/semconv.ts';
+import { SDK_DIAG_PREFIX } from '../../../target-pipeline/telemetry/sdk.ts';
 
+
+/** Lines of the SDK's own errors shown at most, each cut to SDK_ERROR_LINE_CHARS. */
+const SDK_ERROR_LINES = 5;
+const SDK_ERROR_LINE_CHARS = 240;
+
+/**
+ * What the services' own OpenTelemetry SDKs said went wrong (an export given up on drops
+ * its spans before any Collector sees them), for a loss's message; '' when they said nothing.
+ */
+export function sdkErrors(processes: Iterable<ManagedProcess>): string {
+  const lines = [...processes].flatMap((p) => p.logText().split('\n').filter((l) => l.includes(SDK_DIAG_PREFIX)));
+  if (!lines.length) return '';
+  return `; the services' own exporters reported ${lines.length} error(s), so a loss may be theirs, before the Collector: `
+    + lines.slice(0, SDK_ERROR_LINES).map((l) => l.slice(0, SDK_ERROR_LINE_CHARS)).join(' | ');
+}
 
 /** Starts bench/load.ts (constant arrival rate, no faults) against a gateway; await `.exited`. */
 export function startK6Load(gatewayUrl: string, rate: number, durationS: number, runDir: string, label: string): ManagedProcess {
