@@ -128,7 +128,7 @@ soak: deps tools assets model-pretrained ## A long run (20 min at 50/s, bench/so
 	node bench/soak.ts $(ARGS)
 
 .PHONY: scenarios
-scenarios: deps tools assets model-pretrained ## Run all six scenarios (each writes reports/<pattern>/)
+scenarios: deps tools assets model-pretrained ## Run every scenario in PATTERNS (each writes reports/<pattern>/)
 	@rc=0; for p in $(PATTERNS); do node assertions/run-scenario.ts $$p $(ARGS) || rc=$$?; done; exit $$rc
 
 .PHONY: images

@@ -90,7 +90,8 @@ export function authHeaders(auth: TempoAuth): Record<string, string> {
   return {};
 }
 
-function durationMs(text: string): number {
+/** A Collector-style duration (500ms, 10s, 1m) in ms; throws naming the accepted forms. */
+export function durationMs(text: string): number {
   const m = /^(\d+)(ms|s|m)$/.exec(text.trim());
   if (!m) throw new Error('a duration like 500ms, 10s or 1m');
   return Number(m[1]) * { ms: 1, s: 1_000, m: 60_000 }[m[2] as 'ms' | 's' | 'm'];

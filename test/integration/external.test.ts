@@ -14,6 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScenarioVerdict } from '../../assertions/reports/types.ts';
 import { loadScenario } from '../../assertions/scenario/config.ts';
 import { terminalTable } from '../../assertions/reports/write.ts';
+import { parse } from 'yaml';
+import { durationMs } from '../../stack/external-settings.ts';
+import { COLLECTOR_CONFIG } from '../../stack/local.ts';
 import { endpointsFor } from '../../stack/provider.ts';
 import { pipelinePorts } from '../../stack/pipeline.ts';
 import { freePort, isPortFree } from '../../stack/ports.ts';
@@ -36,10 +39,11 @@ const stackEnv = {
 };
 /**
  * The longest the separate stack's Collector takes to store a decision: the seed set's
- * decision_wait (the scenario's) or the harness set's 4 s after the root
- * (docker/otelcol/config.yaml), plus a second for the batch and the export.
+ * decision_wait (the scenario's) or the harness set's wait after the root (read from
+ * docker/otelcol/config.yaml), plus a second for the batch and the export.
  */
-const SAMPLING_WAIT = `${Math.max(Number.parseInt(spec.decision_wait, 10), 4) + 1}s`;
+const HARNESS_AFTER_ROOT_MS = durationMs(String(parse(fs.readFileSync(COLLECTOR_CONFIG, 'utf8')).processors['tail_sampling/harness'].decision_wait_after_root_received));
+const SAMPLING_WAIT = `${Math.max(durationMs(spec.decision_wait), HARNESS_AFTER_ROOT_MS) + 1_000}ms`;
 
 async function stackCli(cmd: 'up' | 'down'): Promise<{ exit: ExitInfo; log: string }> {
   const proc = ManagedProcess.start({ name: `stack-${cmd}`, command: process.execPath, args: ['stack/cli.ts', cmd], cwd: REPO_ROOT, logDir: root, env: stackEnv });
