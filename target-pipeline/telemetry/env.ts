@@ -15,6 +15,10 @@ const schema = z.object({
   /** How long a span waits in the batch before it is exported, ms (the bench compares settings with it). */
   HARNESS_SPAN_EXPORT_DELAY_MS: z.coerce.number().int().min(1).max(60_000).default(SPAN_EXPORT_DELAY_MS),
   HARNESS_SPAN_EXPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(SPAN_QUEUE_SIZE).default(SPAN_EXPORT_BATCH_SIZE),
+  /** Bench only: 'discard' makes and batches spans but drops each batch (make bench-overhead tells making from shipping with it). */
+  HARNESS_SPAN_SINK: z.enum(['otlp', 'discard']).default('otlp'),
+  /** Bench only: 'off' leaves the metric instruments as no-ops. */
+  HARNESS_METRICS: z.enum(['on', 'off']).default('on'),
 });
 
 /** Telemetry for one service, configured from the environment (validated, named errors). */
@@ -33,5 +37,7 @@ export function telemetryFromEnv(serviceName: string, env: NodeJS.ProcessEnv = p
     otlpHttpUrl: e.HARNESS_OTLP_HTTP_URL,
     enabled: e.HARNESS_TRACING === 'on',
     spanExport: { delayMs: e.HARNESS_SPAN_EXPORT_DELAY_MS, batchSize: e.HARNESS_SPAN_EXPORT_BATCH_SIZE },
+    spanSink: e.HARNESS_SPAN_SINK,
+    metrics: e.HARNESS_METRICS === 'on',
   });
 }

@@ -10,7 +10,8 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationType, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
+import { ExportResultCode } from '@opentelemetry/core';
+import { BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { Metrics, ResourceAttr } from '../semconv.ts';
 
 /**
@@ -51,7 +52,22 @@ export interface TelemetryOptions {
   enabled: boolean;
   /** How spans are batched for export (defaults SPAN_EXPORT_DELAY_MS, SPAN_EXPORT_BATCH_SIZE). */
   spanExport?: { delayMs: number; batchSize: number };
+  /**
+   * 'discard': spans are made and batched as usual, and each batch is dropped instead of
+   * sent. With `metrics: false` this is a pipeline that pays for making its telemetry and
+   * not for shipping it: the bench tells the two costs apart with it. Never for a real run.
+   */
+  spanSink?: 'otlp' | 'discard';
+  /** false: no metric reader, so instruments are the API's no-ops (default true). */
+  metrics?: boolean;
 }
+
+/** Drops every batch it is given, reporting success: what shipping costs is left out. */
+const DISCARDING_EXPORTER: SpanExporter = {
+  export: (_spans, done) => done({ code: ExportResultCode.SUCCESS }),
+  shutdown: async () => {},
+  forceFlush: async () => {},
+};
 
 export interface Telemetry {
   tracer: Tracer;
@@ -75,7 +91,7 @@ export function startTelemetry(opts: TelemetryOptions): Telemetry {
   diag.setLogger(sdkDiagLogger(opts.serviceName), { logLevel: DiagLogLevel.ERROR, suppressOverrideMessage: true });
   const base = opts.otlpHttpUrl.replace(/\/+$/, '');
   const spanProcessor = new BatchSpanProcessor({
-    exporter: new OTLPTraceExporter({ url: `${base}/v1/traces`, timeoutMillis: EXPORT_TIMEOUT_MS }),
+    exporter: opts.spanSink === 'discard' ? DISCARDING_EXPORTER : new OTLPTraceExporter({ url: `${base}/v1/traces`, timeoutMillis: EXPORT_TIMEOUT_MS }),
     scheduledDelayMillis: opts.spanExport?.delayMs ?? SPAN_EXPORT_DELAY_MS,
     maxQueueSize: SPAN_QUEUE_SIZE,
     maxExportBatchSize: opts.spanExport?.batchSize ?? SPAN_EXPORT_BATCH_SIZE,
@@ -93,7 +109,8 @@ export function startTelemetry(opts: TelemetryOptions): Telemetry {
       [ResourceAttr.pipelineName]: opts.pipelineName,
     }),
     spanProcessors: [spanProcessor],
-    metricReaders: [metricReader],
+    // An empty list, not an absent one: absent, the SDK reads OTEL_METRICS_EXPORTER and makes a reader of its own.
+    metricReaders: opts.metrics === false ? [] : [metricReader],
     views: [
       {
         instrumentName: Metrics.validationAttempts,
@@ -112,7 +129,7 @@ export function startTelemetry(opts: TelemetryOptions): Telemetry {
     meter: metrics.getMeter(opts.serviceName, opts.serviceVersion),
     flush: async () => {
       await spanProcessor.forceFlush();
-      await metricReader.forceFlush();
+      if (opts.metrics !== false) await metricReader.forceFlush();
     },
     shutdown: () => sdk.shutdown(),
   };
