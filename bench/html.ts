@@ -8,7 +8,7 @@ import type { ReportAssets } from '../assertions/reports/assets.ts';
 import { htmlTable, renderChartPage } from '../assertions/reports/chart-page.ts';
 import type { ChartSpec, Point } from '../assertions/reports/charts.ts';
 import type { FidelityRow } from './fidelity.ts';
-import type { OverheadResult } from './overhead.ts';
+import { methodText, type OverheadResult } from './overhead.ts';
 
 export interface BenchPageInput {
   when?: string;
@@ -29,7 +29,7 @@ export function benchCharts(b: BenchPageInput): ChartSpec[] {
     out.push({
       id: 'latency-vs-rate', title: 'Latency against rate, tracing on and off', kind: 'scatter', line: true,
       x_label: 'constant arrival rate (requests/s)', y_label: 'ms (the gateway\'s, pooled over the rounds)',
-      caption: `The overhead rounds: ${b.tracing_overhead!.rounds} rounds of ${b.tracing_overhead!.block_s} s blocks per side, alternating.`,
+      caption: `The overhead rounds: ${methodText(b.tracing_overhead!)}.`,
       series: [
         { name: 'p50, tracing on', points: rows.map((x): Point => [x.rate, r(x.on.p50_ms, 2)]) },
         { name: 'p50, tracing off', points: rows.map((x): Point => [x.rate, r(x.off.p50_ms, 2)]) },

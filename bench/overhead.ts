@@ -1,8 +1,9 @@
 /**
  * What does tracing cost a request, and how sure is that figure? Two identical pipelines,
- * tracing on and off, loaded in alternating blocks (bench/blocks.ts) at each rate; every
- * ratio on / off comes with a 95% paired block-bootstrap interval over the rounds
- * (assertions/stats.ts), and the CPU time of every process says where the extra work went.
+ * tracing on and off, loaded in turn by one k6 run per rate, one short slot each
+ * (bench/blocks.ts interleavedBlocks); every ratio on / off comes with a 95% paired
+ * block-bootstrap interval over the rounds (assertions/stats.ts), and the CPU time of every
+ * process says where the extra work went.
  * `make bench` runs this after its in-process part; `make bench-overhead` runs it alone.
  */
 import fs from 'node:fs';
@@ -16,7 +17,7 @@ import { loadStackConfig, type StackConfig } from '../stack/config.ts';
 import { LocalStackProvider, type LocalRunningStack } from '../stack/local.ts';
 import { launchPipeline, pipelinePorts, type RunningPipeline } from '../stack/pipeline.ts';
 import { REPO_ROOT } from '../stack/tools.ts';
-import { alternatingBlocks, k6Block, SIDES, type Block, type Tracing } from './blocks.ts';
+import { interleavedBlocks, k6Block, SIDES, type Block, type Tracing } from './blocks.ts';
 import { loadReportAssets } from '../assertions/reports/assets.ts';
 import { writeIndex } from '../assertions/reports/index-page.ts';
 import { renderBenchPage } from './html.ts';
@@ -28,13 +29,26 @@ import { BACKEND_NICE, reniceThreads } from './backend-nice.ts';
  * delays says nothing about tracing. Higher rates can still be asked for with BENCH_RATES.
  */
 export const RATES = (process.env.BENCH_RATES ?? '10,25,50').split(',').map(Number);
-export const BLOCK_S = Number(process.env.BENCH_BLOCK_S ?? 4);
 /**
- * Rounds per rate, each one block on and one off; the interval resamples rounds. 10 keeps
- * this part near 4.5 minutes; on a quiet machine it gave intervals of about +-3.5%, and
- * +-2% would take about 30 rounds (README "Benchmarks").
+ * Seconds of one slot (one side's turn). With 4 s blocks, each its own k6 run, the ratio of
+ * one round's medians ranged 0.88-1.27 at 50/s on 2026-12-07 (12 rounds, interval +-5.6%):
+ * disturbances of seconds fell on one side. 1 s slots put both sides of a round inside one.
  */
-export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
+export const BLOCK_S = Number(process.env.BENCH_BLOCK_S ?? 1);
+/**
+ * Requests per side and rate at least. At 10/s the median of ~500 requests per side alone
+ * left about +-2.5% (2026-12-07): the interval narrows with the square root of the count.
+ */
+export const REQUESTS_PER_SIDE = Number(process.env.BENCH_REQUESTS ?? 900);
+/** Rounds per rate at least, however high the rate: what the bootstrap resamples. */
+export const MIN_ROUNDS = 60;
+/** BENCH_ROUNDS, when set, fixes the rounds of every rate instead. */
+export const ROUNDS_SET = process.env.BENCH_ROUNDS ? Number(process.env.BENCH_ROUNDS) : undefined;
+
+/** Rounds of one slot per side at a rate: enough for REQUESTS_PER_SIDE, and at least MIN_ROUNDS. */
+export function roundsFor(rate: number, blockS = BLOCK_S, requests = REQUESTS_PER_SIDE, set = ROUNDS_SET): number {
+  return set ?? Math.max(MIN_ROUNDS, Math.ceil(requests / (rate * blockS)));
+}
 /** A rate is saturated when the untraced side's p50 is more than this times its p50 at the lowest rate (requests queue). */
 export const SATURATION_P50_FACTOR = 2;
 /**
@@ -60,6 +74,8 @@ export interface SideLoad { achieved_rps: number; p50_ms: number; p95_ms: number
 
 export interface OverheadRow {
   rate: number;
+  /** Rounds measured at this rate (absent in reports older than per-rate rounds: the result's `rounds`). */
+  rounds?: number;
   on: SideLoad;
   off: SideLoad;
   p50_ratio: RatioInterval;
@@ -163,6 +179,8 @@ export function overheadRow(rate: number, blocks: readonly Block[]): OverheadRow
     const total = new Map<string, number>();
     for (const b of own) {
       for (const [label, ms] of Object.entries(b.cpu_ms)) {
+        // The load itself: one k6 run drives both sides when they are interleaved.
+        if (label === K6_LABEL) continue;
         // "on gateway" while the on side is loaded is the loaded gateway; "off gateway" then is the idle pipeline.
         const name = label.startsWith(`${t} `) ? label.slice(t.length + 1) : label.startsWith('on ') || label.startsWith('off ') ? 'the other pipeline (idle)' : label;
         total.set(name, (total.get(name) ?? 0) + ms);
@@ -194,7 +212,12 @@ export function markSaturated(rows: readonly OverheadRow[]): OverheadRow[] {
 
 export interface OverheadResult {
   rates: number[];
+  /** BENCH_ROUNDS as set, or 0 where each rate's rounds came from REQUESTS_PER_SIDE (see each row). */
   rounds: number;
+  /** Requests per side and rate at least (BENCH_REQUESTS); absent in reports of the 4 s block bench. */
+  requests_per_side?: number;
+  /** 'interleaved': one k6 run per rate, slots of block_s; absent: one k6 run per block (reports before 2026-12-07). */
+  method?: 'interleaved';
   block_s: number;
   bootstrap: { resamples: number; seed: number; level: number };
   /** Extra settings each pipeline ran with (BENCH_ON_ENV, BENCH_OFF_ENV). */
@@ -211,15 +234,16 @@ export async function measureOverhead(p: TwoPipelines, runDir: string, log: (l: 
   const t0 = performance.now();
   const rows: OverheadRow[] = [];
   for (const rate of RATES) {
-    const blocks = await alternatingBlocks({ on: { gatewayUrl: p.on.gatewayUrl, admin: p.admins.on }, off: { gatewayUrl: p.off.gatewayUrl, admin: p.admins.off } },
-      { rate, rounds: ROUNDS, blockS: BLOCK_S, runDir, log });
+    const rounds = roundsFor(rate);
+    const blocks = await interleavedBlocks({ on: { gatewayUrl: p.on.gatewayUrl, admin: p.admins.on }, off: { gatewayUrl: p.off.gatewayUrl, admin: p.admins.off } },
+      { rate, rounds, blockS: BLOCK_S, runDir, log });
     onBlocks(rate, blocks);
-    const row = overheadRow(rate, blocks);
+    const row = { ...overheadRow(rate, blocks), rounds };
     log(`[bench] ${rate}/s: p50 ratio ${ci(row.p50_ratio)}, p99 ratio ${ci(row.p99_ratio)}, throughput ratio ${ci(row.throughput_ratio)}`);
     rows.push(row);
   }
   return {
-    rates: RATES, rounds: ROUNDS, block_s: BLOCK_S, bootstrap: { resamples: BOOTSTRAP_RESAMPLES, seed: BOOTSTRAP_SEED, level: 0.95 }, side_env: SIDE_ENV, backend_nice: BACKEND_NICE,
+    rates: RATES, rounds: ROUNDS_SET ?? 0, requests_per_side: REQUESTS_PER_SIDE, method: 'interleaved', block_s: BLOCK_S, bootstrap: { resamples: BOOTSTRAP_RESAMPLES, seed: BOOTSTRAP_SEED, level: 0.95 }, side_env: SIDE_ENV, backend_nice: BACKEND_NICE,
     rows: markSaturated(rows), wall_s: (performance.now() - t0) / 1000,
   };
 }
@@ -229,8 +253,17 @@ const f = (x: number | undefined, d = 1) => (x === undefined || Number.isNaN(x) 
 export const ci = (r: RatioInterval, d = 3) => `${f(r.ratio, d)} [${f(r.low, d)}, ${f(r.high, d)}]`;
 
 /** The command line that reproduces a result: the knobs as they were. */
-export function knobs(r: Pick<OverheadResult, 'rates' | 'rounds' | 'block_s' | 'side_env' | 'backend_nice'>): string {
-  return `${knobsEnv(r.side_env)}${r.backend_nice ? `BENCH_BACKEND_NICE=${r.backend_nice} ` : ''}BENCH_RATES=${r.rates.join(',')} BENCH_ROUNDS=${r.rounds} BENCH_BLOCK_S=${r.block_s}`;
+export function knobs(r: Pick<OverheadResult, 'rates' | 'rounds' | 'block_s' | 'side_env' | 'backend_nice' | 'requests_per_side'>): string {
+  const rounds = r.requests_per_side !== undefined && !r.rounds ? `BENCH_REQUESTS=${r.requests_per_side}` : `BENCH_ROUNDS=${r.rounds}`;
+  return `${knobsEnv(r.side_env)}${r.backend_nice ? `BENCH_BACKEND_NICE=${r.backend_nice} ` : ''}BENCH_RATES=${r.rates.join(',')} ${rounds} BENCH_BLOCK_S=${r.block_s}`;
+}
+
+/** How the rounds were run, for a report's heading. */
+export function methodText(r: Pick<OverheadResult, 'rounds' | 'block_s' | 'method' | 'rows'>): string {
+  const rounds = [...new Set(r.rows.map((x) => x.rounds ?? r.rounds))].join(' / ');
+  return r.method === 'interleaved'
+    ? `one k6 run per rate, the two pipelines loaded in turn, ${rounds} rounds of one ${r.block_s} s slot each side per rate`
+    : `${rounds} rounds of one ${r.block_s} s block each side per rate, one k6 run per block`;
 }
 
 /** BENCH_ON_ENV / BENCH_OFF_ENV as set, each followed by a space; empty when neither is. */
@@ -240,6 +273,8 @@ export function knobsEnv(sideEnv: Record<Tracing, Record<string, string>>): stri
 }
 
 const PIPELINE_LABELS = ['gateway', 'feature-extractor', 'inference', 'post-processor'];
+/** bench/cpu.ts's label of the load generator's process. */
+const K6_LABEL = 'k6';
 
 /** The report's sections for the tracing overhead. */
 export function overheadMarkdown(r: OverheadResult): string[] {
@@ -247,14 +282,15 @@ export function overheadMarkdown(r: OverheadResult): string[] {
     .sort((a, b) => (PIPELINE_LABELS.includes(b) ? 1 : 0) - (PIPELINE_LABELS.includes(a) ? 1 : 0) || a.localeCompare(b));
   const total = (m: Record<string, number>) => Object.values(m).reduce((s, x) => s + x, 0);
   return [
-    `## Tracing on / off (same run, ${r.rounds} rounds of one ${r.block_s} s block each side per rate)`, '',
+    `## Tracing on / off (same run, ${methodText(r)})`, '',
     `Ratios are on / off of the pooled gateway latencies (the ledger) and of k6's achieved rate, each with a 95% paired block-bootstrap interval (rounds resampled with replacement, ${r.bootstrap.resamples} resamples, seed ${r.bootstrap.seed}). Goal: p50 ratio <= ${P50_GOAL} with the upper end <= ${P50_HIGH_GOAL}, throughput ratio >= ${THROUGHPUT_GOAL}; a rate is saturated (not judged) where even the untraced side could not keep it (dropped arrivals, achieved under 99%, or p50 over ${SATURATION_P50_FACTOR}x the lowest rate's). Knobs: \`${knobs(r)}\`; ${f(r.wall_s, 0)} s.`, '',
     ...(Object.keys(r.side_env.on).length + Object.keys(r.side_env.off).length > 0
       ? [`Settings: on ${JSON.stringify(r.side_env.on)}, off ${JSON.stringify(r.side_env.off)} (where off sets HARNESS_TRACING=on, "off" is a second tracing setting).`, ''] : []),
-    '| rate/s | p50 ms on / off | p50 ratio [95% CI] | p99 ratio [95% CI] | throughput ratio [95% CI] | requests on / off | goal |', '|---|---|---|---|---|---|---|',
-    ...r.rows.map((x) => `| ${x.rate} | ${f(x.on.p50_ms, 2)} / ${f(x.off.p50_ms, 2)} | ${ci(x.p50_ratio)} | ${ci(x.p99_ratio)} | ${ci(x.throughput_ratio)} | ${x.on.requests} / ${x.off.requests} | ${x.saturated ? 'saturated (not judged)' : x.goal_met ? 'met' : 'NOT met'} |`),
+    '| rate/s | rounds | p50 ms on / off | p50 ratio [95% CI] | p99 ratio [95% CI] | throughput ratio [95% CI] | requests on / off | goal |', '|---|---|---|---|---|---|---|---|',
+    ...r.rows.map((x) => `| ${x.rate} | ${x.rounds ?? r.rounds} | ${f(x.on.p50_ms, 2)} / ${f(x.off.p50_ms, 2)} | ${ci(x.p50_ratio)} | ${ci(x.p99_ratio)} | ${ci(x.throughput_ratio)} | ${x.on.requests} / ${x.off.requests} | ${x.saturated ? 'saturated (not judged)' : x.goal_met ? 'met' : 'NOT met'} |`),
     '', '### Where the extra CPU goes, by process (CPU ms per request, on / off, from /proc during the blocks)', '',
     'Each process\'s user + system time while its side was loaded, over the requests of those blocks (k6 itself left out). The difference on - off is what tracing costs in CPU, wherever it is spent: in the services (spans, export), in the Collector and in Tempo, which share the same cores.', '',
+    ...(r.method === 'interleaved' ? ['With slots as short as these, work done after a request (its spans exported up to 500 ms later, the Collector\'s 200 ms batches, Tempo\'s writes) often lands in the next slot, the other side\'s: the services\' own request work is where it belongs, but the Collector\'s and Tempo\'s rows, and the export part of the services\', are shared between the sides. The same spill puts part of tracing\'s shipping cost into the untraced side\'s latency, so the ratios above count making the spans in full and shipping them in part.', ''] : []),
     `| process | ${r.rows.map((x) => `${x.rate}/s on / off`).join(' | ')} |`, `|---|${r.rows.map(() => '---').join('|')}|`,
     ...labels.map((l) => `| ${l} | ${r.rows.map((x) => `${f(x.cpu_ms_per_request.on[l], 2)} / ${f(x.cpu_ms_per_request.off[l], 2)}`).join(' | ')} |`),
     `| **all** | ${r.rows.map((x) => `${f(total(x.cpu_ms_per_request.on), 2)} / ${f(total(x.cpu_ms_per_request.off), 2)}`).join(' | ')} |`,
@@ -268,9 +304,12 @@ export function blocksFile(all: Record<number, Block[]>): string {
 
 const USAGE = `usage: make bench-overhead (node bench/overhead.ts with the pinned Node)
 
-The tracing on/off part of make bench alone: per rate, BENCH_ROUNDS rounds of one
-BENCH_BLOCK_S-second block per side, ratios with 95% paired block-bootstrap intervals.
-Knobs (environment): BENCH_RATES (now ${RATES.join(',')}), BENCH_ROUNDS (now ${ROUNDS}), BENCH_BLOCK_S (now ${BLOCK_S}),
+The tracing on/off part of make bench alone: per rate, one k6 run that loads the two
+pipelines in turn, one BENCH_BLOCK_S-second slot each per round, with enough rounds for
+BENCH_REQUESTS requests per side (at least ${MIN_ROUNDS} rounds); ratios with 95% paired
+block-bootstrap intervals over the rounds.
+Knobs (environment): BENCH_RATES (now ${RATES.join(',')}), BENCH_REQUESTS (now ${REQUESTS_PER_SIDE}),
+BENCH_BLOCK_S (now ${BLOCK_S}), BENCH_ROUNDS (rounds per rate instead, now ${ROUNDS_SET ?? 'unset'}),
 BENCH_ON_ENV and BENCH_OFF_ENV (extra KEY=VALUE settings per pipeline, e.g. to compare two
 span-export settings: BENCH_OFF_ENV='HARNESS_TRACING=on HARNESS_SPAN_EXPORT_DELAY_MS=1000'),
 BENCH_BACKEND_NICE (0-19, now ${BACKEND_NICE}: Tempo, the Collector and Prometheus at that CPU

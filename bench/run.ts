@@ -20,7 +20,7 @@ import type { Block } from './blocks.ts';
 import { FIDELITY_S, loadFidelity, type FidelityRow } from './fidelity.ts';
 import { cacheVsStore, forwardPass } from './micro.ts';
 import { forwardTable } from './model-report.ts';
-import { BENCH_GOALS, blocksFile, BLOCK_S, launchTwoPipelines, measureOverhead, overheadMarkdown, PORT_OFFSET, RATES, ROUNDS, type OverheadRow } from './overhead.ts';
+import { BENCH_GOALS, blocksFile, BLOCK_S, launchTwoPipelines, measureOverhead, MIN_ROUNDS, overheadMarkdown, PORT_OFFSET, RATES, REQUESTS_PER_SIDE, ROUNDS_SET, type OverheadRow } from './overhead.ts';
 import { loadReportAssets } from '../assertions/reports/assets.ts';
 import { writeIndex } from '../assertions/reports/index-page.ts';
 import { renderBenchPage } from './html.ts';
@@ -164,8 +164,9 @@ const USAGE = `usage: make bench   (node bench/run.ts with the pinned Node)
 
 Takes no arguments; its knobs are environment variables:
   BENCH_RATES    arrival rates per second, comma-separated (now ${RATES.join(',')})
-  BENCH_BLOCK_S  seconds per load block (now ${BLOCK_S})
-  BENCH_ROUNDS   rounds per rate, one block tracing on and one off each (now ${ROUNDS})
+  BENCH_BLOCK_S  seconds per slot of the tracing on/off load, one side at a time (now ${BLOCK_S})
+  BENCH_REQUESTS requests per side and rate at least (now ${REQUESTS_PER_SIDE}; at least ${MIN_ROUNDS} rounds)
+  BENCH_ROUNDS   rounds per rate instead, one slot tracing on and one off each (now ${ROUNDS_SET ?? 'unset'})
   and BENCH_FIDELITY_RATES, BENCH_FIDELITY_S, BENCH_SPLIT_RATE (bench/fidelity.ts),
   BENCH_SCENARIOS (bench/scenarios.ts), BENCH_TURNAROUND_PROBES (bench/turnaround.ts).
 Writes reports/bench/bench.json, bench.md and bench-blocks.json (every block's latencies,

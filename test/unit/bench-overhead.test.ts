@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Block } from '../../bench/blocks.ts';
 import { cpuMsOfStat, processLabel } from '../../bench/cpu.ts';
 import { partOfFrame, summariseProfile, type CpuProfile } from '../../bench/cpu-profile.ts';
-import { ci, knobs, markSaturated, overheadRow, pairsOf } from '../../bench/overhead.ts';
+import { ci, knobs, markSaturated, MIN_ROUNDS, overheadRow, pairsOf, roundsFor } from '../../bench/overhead.ts';
+import { SLOT_EDGE_MS, slotOf, slotOfArrival, slotSide } from '../../bench/slots.ts';
 import { parseNice, reniceThreads } from '../../bench/backend-nice.ts';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -176,5 +177,39 @@ describe('BENCH_BACKEND_NICE', () => {
     const base = { rates: [10], rounds: 2, block_s: 3, side_env: { on: {}, off: {} } };
     expect(knobs(base)).toBe('BENCH_RATES=10 BENCH_ROUNDS=2 BENCH_BLOCK_S=3');
     expect(knobs({ ...base, backend_nice: 19 })).toBe('BENCH_BACKEND_NICE=19 BENCH_RATES=10 BENCH_ROUNDS=2 BENCH_BLOCK_S=3');
+  });
+});
+
+describe('interleaved overhead load (bench/slots.ts, roundsFor, knobs)', () => {
+  it('should give each round one slot per side, the order alternating round by round', () => {
+    expect([0, 1, 2, 3, 4, 5].map(slotSide)).toEqual([0, 1, 1, 0, 0, 1]);
+  });
+
+  it('should place an arrival in its slot, or in the slot before when k6 sent it at the end of its side\'s turn', () => {
+    const start = 1_000_000;
+    expect(slotOf(start - 1, start, 1000)).toBe(-1);
+    expect(slotOf(start + 1999, start, 1000)).toBe(1);
+    // Slots 2 and 3 are off's and on's: an off request arriving 2 ms into slot 3 was sent in slot 2.
+    expect(slotOfArrival(start + 3002, 1, start, 1000, 10)).toBe(2);
+    expect(slotOfArrival(start + 1002, 0, start, 1000, 10)).toBe(0);
+    expect(slotOfArrival(start + 1500, 1, start, 1000, 10)).toBe(1);
+    // Too late for the slot before (SLOT_EDGE_MS): not counted rather than put on the wrong side.
+    expect(slotOfArrival(start + 3000 + SLOT_EDGE_MS, 1, start, 1000, 10)).toBeUndefined();
+    expect(slotOfArrival(start + 500, 0, start, 1000, 10)).toBe(0);
+    // Outside the run's slots, or in neither its slot nor the one before: not counted.
+    expect(slotOfArrival(start - 5, 0, start, 1000, 10)).toBeUndefined();
+    expect(slotOfArrival(start + 10_500, 1, start, 1000, 10)).toBeUndefined();
+  });
+
+  it('should run enough rounds for the requests asked per side, and never fewer than the minimum', () => {
+    expect(roundsFor(10, 1, 900)).toBe(90);
+    expect(roundsFor(50, 1, 900)).toBe(MIN_ROUNDS);
+    expect(roundsFor(50, 1, 900, 7)).toBe(7);
+  });
+
+  it('should reproduce an interleaved run by its request count, and an older one by its rounds', () => {
+    const base = { rates: [10, 50], rounds: 0, requests_per_side: 900, block_s: 1, side_env: { on: {}, off: {} } };
+    expect(knobs(base)).toBe('BENCH_RATES=10,50 BENCH_REQUESTS=900 BENCH_BLOCK_S=1');
+    expect(knobs({ ...base, rounds: 7 })).toBe('BENCH_RATES=10,50 BENCH_ROUNDS=7 BENCH_BLOCK_S=1');
   });
 });
