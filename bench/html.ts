@@ -8,7 +8,7 @@ import type { ReportAssets } from '../assertions/reports/assets.ts';
 import { htmlTable, renderChartPage } from '../assertions/reports/chart-page.ts';
 import type { ChartSpec, Point } from '../assertions/reports/charts.ts';
 import type { FidelityRow } from './fidelity.ts';
-import { methodText, type OverheadResult } from './overhead.ts';
+import { knobs, methodText, type OverheadResult } from './overhead.ts';
 
 export interface BenchPageInput {
   when?: string;
@@ -19,6 +19,11 @@ export interface BenchPageInput {
 }
 
 const r = (x: number, d = 3): number => Number(x.toFixed(d));
+
+/** Where "off" is a second tracing setting, not tracing off, the caption must say so. */
+function sidesText(o: OverheadResult): string {
+  return o.side_env.off.HARNESS_TRACING === 'on' ? '; both pipelines trace here: "on" and "off" are the two settings compared' : '';
+}
 const INTERVAL = '95% interval';
 
 export function benchCharts(b: BenchPageInput): ChartSpec[] {
@@ -29,7 +34,7 @@ export function benchCharts(b: BenchPageInput): ChartSpec[] {
     out.push({
       id: 'latency-vs-rate', title: 'Latency against rate, tracing on and off', kind: 'scatter', line: true,
       x_label: 'constant arrival rate (requests/s)', y_label: 'ms (the gateway\'s, pooled over the rounds)',
-      caption: `The overhead rounds: ${methodText(b.tracing_overhead!)}.`,
+      caption: `The overhead rounds: ${methodText(b.tracing_overhead!)}. Made by \`${knobs(b.tracing_overhead!)} make bench-overhead\`${sidesText(b.tracing_overhead!)}.`,
       series: [
         { name: 'p50, tracing on', points: rows.map((x): Point => [x.rate, r(x.on.p50_ms, 2)]) },
         { name: 'p50, tracing off', points: rows.map((x): Point => [x.rate, r(x.off.p50_ms, 2)]) },

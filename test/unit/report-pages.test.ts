@@ -109,5 +109,20 @@ describe('sampling, ramp and bench charts', () => {
     const segments = ratio.guides!.filter((g) => g.name === '95% interval');
     expect(segments).toHaveLength(3 * 2);
     expect(segments[0]!.points).toEqual([[9.4, 1.04], [9.4, 1.11]]);
+    expect(charts[0]!.caption).toContain('`BENCH_RATES=10,25 BENCH_ROUNDS=3 BENCH_BLOCK_S=3 make bench-overhead`');
+    expect(charts[0]!.caption).not.toContain('both pipelines trace');
+  });
+
+  it('should say in the overhead caption when both pipelines trace (two settings compared, not on and off)', () => {
+    const ci = (ratio: number) => ({ ratio, low: ratio, high: ratio, level: 0.95, resamples: 2000 });
+    const side = { achieved_rps: 10, p50_ms: 20, p95_ms: 30, p99_ms: 40, requests: 900, failed: 0, dropped: 0 };
+    const overhead = { rates: [10], rounds: 0, requests_per_side: 900, method: 'interleaved', block_s: 1, bootstrap: { resamples: 2000, seed: 1, level: 0.95 },
+      side_env: { on: {}, off: { HARNESS_TRACING: 'on' } }, wall_s: 1,
+      rows: [{ rate: 10, rounds: 90, on: side, off: side, p50_ratio: ci(1), p99_ratio: ci(1), throughput_ratio: ci(1), goal_met: true, saturated: false, cpu_ms_per_request: { on: {}, off: {} } }],
+    } as unknown as OverheadResult;
+    const caption = benchCharts({ tracing_overhead: overhead, goals: { p50: 1.02, throughput: 0.99 } })[0]!.caption;
+    expect(caption).toContain('90 rounds of one 1 s slot each side');
+    expect(caption).toContain("BENCH_OFF_ENV='HARNESS_TRACING=on' BENCH_RATES=10 BENCH_REQUESTS=900 BENCH_BLOCK_S=1 make bench-overhead");
+    expect(caption).toContain('both pipelines trace here');
   });
 });
