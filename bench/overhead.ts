@@ -45,6 +45,25 @@ export const MIN_ROUNDS = 60;
 /** BENCH_ROUNDS, when set, fixes the rounds of every rate instead. */
 export const ROUNDS_SET = process.env.BENCH_ROUNDS ? Number(process.env.BENCH_ROUNDS) : undefined;
 
+/**
+ * What is wrong with the overhead knobs of an environment, one line each naming the
+ * variable; empty when nothing is. Checked before anything starts: a NaN slot or rate
+ * would otherwise run minutes of load that measure nothing.
+ */
+export function knobErrors(env: NodeJS.ProcessEnv = process.env): string[] {
+  const out: string[] = [];
+  const positive = (name: string, integer: boolean, value = env[name]) => {
+    if (value === undefined || value === '') return;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) out.push(`${name}=${value}: ${integer ? 'a positive integer' : 'a positive number'}`);
+  };
+  for (const rate of (env.BENCH_RATES ?? '').split(',').filter((x) => x !== '')) positive('BENCH_RATES', false, rate);
+  positive('BENCH_BLOCK_S', false);
+  positive('BENCH_REQUESTS', true);
+  positive('BENCH_ROUNDS', true);
+  return out;
+}
+
 /** Rounds of one slot per side at a rate: enough for REQUESTS_PER_SIDE, and at least MIN_ROUNDS. */
 export function roundsFor(rate: number, blockS = BLOCK_S, requests = REQUESTS_PER_SIDE, set = ROUNDS_SET): number {
   return set ?? Math.max(MIN_ROUNDS, Math.ceil(requests / (rate * blockS)));
@@ -318,6 +337,11 @@ Writes reports/bench/overhead.json, overhead.md and overhead-blocks.json. Exit c
 
 if (import.meta.main) {
   parseCli({ name: 'bench-overhead', usage: USAGE, options: {} });
+  const wrong = knobErrors();
+  if (wrong.length > 0) {
+    console.error(`bench-overhead: ${wrong.join('; ')}`);
+    process.exit(2);
+  }
   try {
     const cfg = loadStackConfig({ ...process.env, HARNESS_PORT_OFFSET: String(PORT_OFFSET) });
     // Every process of the run inherits this, which is how the CPU of each is found.

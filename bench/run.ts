@@ -20,7 +20,7 @@ import type { Block } from './blocks.ts';
 import { FIDELITY_S, loadFidelity, type FidelityRow } from './fidelity.ts';
 import { cacheVsStore, forwardPass } from './micro.ts';
 import { forwardTable } from './model-report.ts';
-import { BENCH_GOALS, blocksFile, BLOCK_S, launchTwoPipelines, measureOverhead, MIN_ROUNDS, overheadMarkdown, PORT_OFFSET, RATES, REQUESTS_PER_SIDE, ROUNDS_SET, type OverheadRow } from './overhead.ts';
+import { BENCH_GOALS, blocksFile, BLOCK_S, knobErrors, launchTwoPipelines, measureOverhead, MIN_ROUNDS, overheadMarkdown, PORT_OFFSET, RATES, REQUESTS_PER_SIDE, ROUNDS_SET, type OverheadRow } from './overhead.ts';
 import { loadReportAssets } from '../assertions/reports/assets.ts';
 import { writeIndex } from '../assertions/reports/index-page.ts';
 import { renderBenchPage } from './html.ts';
@@ -172,6 +172,11 @@ Takes no arguments; its knobs are environment variables:
 Writes reports/bench/bench.json, bench.md and bench-blocks.json (every block's latencies,
 from which each interval can be recomputed). Exit code 2 when it failed.`;
 parseCli({ name: 'bench', usage: USAGE, options: {} });
+const wrongKnobs = knobErrors();
+if (wrongKnobs.length > 0) {
+  console.error(`bench: ${wrongKnobs.join('; ')}`);
+  process.exit(2);
+}
 
 try {
   await main();

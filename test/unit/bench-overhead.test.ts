@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Block } from '../../bench/blocks.ts';
 import { cpuMsOfStat, processLabel } from '../../bench/cpu.ts';
 import { partOfFrame, summariseProfile, type CpuProfile } from '../../bench/cpu-profile.ts';
-import { ci, knobs, markSaturated, MIN_ROUNDS, overheadRow, pairsOf, roundsFor } from '../../bench/overhead.ts';
+import { ci, knobErrors, knobs, markSaturated, MIN_ROUNDS, overheadRow, pairsOf, roundsFor } from '../../bench/overhead.ts';
 import { SLOT_EDGE_MS, slotOf, slotOfArrival, slotSide } from '../../bench/slots.ts';
 import { parseNice, reniceThreads } from '../../bench/backend-nice.ts';
 import { spawn } from 'node:child_process';
@@ -211,5 +211,18 @@ describe('interleaved overhead load (bench/slots.ts, roundsFor, knobs)', () => {
     const base = { rates: [10, 50], rounds: 0, requests_per_side: 900, block_s: 1, side_env: { on: {}, off: {} } };
     expect(knobs(base)).toBe('BENCH_RATES=10,50 BENCH_REQUESTS=900 BENCH_BLOCK_S=1');
     expect(knobs({ ...base, rounds: 7 })).toBe('BENCH_RATES=10,50 BENCH_ROUNDS=7 BENCH_BLOCK_S=1');
+  });
+});
+
+describe('knobErrors', () => {
+  it('should accept the defaults and sensible settings', () => {
+    expect(knobErrors({})).toEqual([]);
+    expect(knobErrors({ BENCH_RATES: '10,25.5', BENCH_BLOCK_S: '0.5', BENCH_REQUESTS: '900', BENCH_ROUNDS: '' })).toEqual([]);
+  });
+
+  it('should name each wrong setting and what it must be', () => {
+    expect(knobErrors({ BENCH_RATES: '10,x', BENCH_BLOCK_S: '0', BENCH_REQUESTS: '9.5', BENCH_ROUNDS: '-3' })).toEqual([
+      'BENCH_RATES=x: a positive number', 'BENCH_BLOCK_S=0: a positive number', 'BENCH_REQUESTS=9.5: a positive integer', 'BENCH_ROUNDS=-3: a positive integer',
+    ]);
   });
 });
