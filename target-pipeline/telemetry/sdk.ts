@@ -96,7 +96,7 @@ export function startTelemetry(opts: TelemetryOptions): Telemetry {
     maxQueueSize: SPAN_QUEUE_SIZE,
     maxExportBatchSize: opts.spanExport?.batchSize ?? SPAN_EXPORT_BATCH_SIZE,
   });
-  const metricReader = opts.metrics === false ? undefined : new PeriodicExportingMetricReader({
+  const metricReader = new PeriodicExportingMetricReader({
     exporter: new OTLPMetricExporter({ url: `${base}/v1/metrics`, timeoutMillis: EXPORT_TIMEOUT_MS }),
     exportIntervalMillis: METRIC_EXPORT_INTERVAL_MS,
   });
@@ -110,7 +110,7 @@ export function startTelemetry(opts: TelemetryOptions): Telemetry {
     }),
     spanProcessors: [spanProcessor],
     // An empty list, not an absent one: absent, the SDK reads OTEL_METRICS_EXPORTER and makes a reader of its own.
-    metricReaders: metricReader ? [metricReader] : [],
+    metricReaders: opts.metrics === false ? [] : [metricReader],
     views: [
       {
         instrumentName: Metrics.validationAttempts,
@@ -129,7 +129,7 @@ export function startTelemetry(opts: TelemetryOptions): Telemetry {
     meter: metrics.getMeter(opts.serviceName, opts.serviceVersion),
     flush: async () => {
       await spanProcessor.forceFlush();
-      await metricReader?.forceFlush();
+      if (opts.metrics !== false) await metricReader.forceFlush();
     },
     shutdown: () => sdk.shutdown(),
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BACKGROUND_NICE, DIGEST_MAX_CHARS, DIGEST_TAIL_LINES, failureDigest, integrationFiles, laneProblems, LANES } from '../lanes.ts';
+import { BACKGROUND_NICE, DIGEST_MAX_CHARS, DIGEST_TAIL_LINES, failureDigest, integrationFiles, laneProblems, LANES, LEAD_ALONE, splitLead } from '../lanes.ts';
 import { testPorts } from '../integration/helpers/scenario-command.ts';
 import { RELAY_SLOTS } from '../integration/helpers/scenario-suite.ts';
 import { SLOT_PORT_STRIDE, WORKER_PORT_STRIDE } from '../integration/helpers/stack.ts';
@@ -10,6 +10,14 @@ const EPHEMERAL_FROM = 32_768;
 const MAX_WORKERS = 2;
 
 describe('integration lanes', () => {
+  it('should run the scenario file first and alone in the first lane, the rest of it after, on the same ports and priority', () => {
+    const { lead, follow } = splitLead(LANES[0]!);
+    expect(lead.files).toEqual([LEAD_ALONE]);
+    expect(follow.files).toEqual(LANES[0]!.files.filter((f) => f !== LEAD_ALONE));
+    expect([lead.portOffset, follow.portOffset, lead.nice, follow.nice]).toEqual([LANES[0]!.portOffset, LANES[0]!.portOffset, LANES[0]!.nice, LANES[0]!.nice]);
+    expect(() => splitLead({ name: 'x', files: ['faults'], nice: 0, portOffset: 0 })).toThrow(`lane x has no ${LEAD_ALONE} file to run first`);
+  });
+
   it('should put every integration file in exactly one lane, and name no file that is not there', () => {
     expect(laneProblems()).toEqual([]);
     expect(integrationFiles().length).toBeGreaterThan(0);
