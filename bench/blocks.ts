@@ -77,7 +77,7 @@ const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 /** The two blocks of each round, on and off, in the order they ran. */
 export async function alternatingBlocks(sides: Record<Tracing, PipelineSide>, o: AlternationOptions): Promise<Block[]> {
   const cursor: Record<Tracing, number> = { on: 0, off: 0 };
-  for (const side of SIDES) cursor[side] = (await sides[side].admin.ledgerAll()).at(-1)?.seq ?? 0;
+  for (const side of SIDES) cursor[side] = await sides[side].admin.ledgerHead();
   const out: Block[] = [];
   for (let round = 0; round < o.rounds; round++) {
     for (const tracing of round % 2 === 0 ? SIDES : [...SIDES].reverse()) {
@@ -114,7 +114,7 @@ export const INTERLEAVE_LEAD_MS = 2_500;
  */
 export async function interleavedBlocks(sides: Record<Tracing, PipelineSide>, o: AlternationOptions): Promise<Block[]> {
   const cursor: Record<Tracing, number> = { on: 0, off: 0 };
-  for (const side of SIDES) cursor[side] = (await sides[side].admin.ledgerAll()).at(-1)?.seq ?? 0;
+  for (const side of SIDES) cursor[side] = await sides[side].admin.ledgerHead();
   const slotMs = o.blockS * 1000;
   const slots = o.rounds * 2;
   const startAt = Date.now() + INTERLEAVE_LEAD_MS;
